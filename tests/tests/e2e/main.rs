@@ -1,0 +1,1 @@
+//! End-to-end tests of the `oed-loop` and `oed-cli` binaries, one module a topic.
