@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 
 /// One experiment's settings: the NK landscape and the SMC run on it.
 ///
-/// Field names on disk are exactly the ancestor's (`N`, `K`, `q`, ...);
-/// `branch_length` defaults to 1.0 when absent.
+/// Field names on disk are exactly the ancestor's (`N`, `K`, `q`, ...), and
+/// `branch_length` defaults to 1.0 when absent. The float fields use the
+/// [`crate::nonfinite`] encoding, so even an invalid design with a NaN survives
+/// a round trip through JSON instead of turning into `null`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Design {
     /// Sequence length.
@@ -21,12 +23,14 @@ pub struct Design {
     /// Number of SMC generations after generation 0.
     pub n_generations: u32,
     /// Per-site, per-generation probability of a mutation.
+    #[serde(with = "crate::nonfinite")]
     pub mutation_rate: f64,
     /// Per-site probability that a starting particle differs from the seed sequence.
+    #[serde(with = "crate::nonfinite")]
     pub diversification_ratio: f64,
     /// Time scale of one generation; the effective mutation rate is
     /// `population_size * branch_length * mutation_rate`.
-    #[serde(default = "default_branch_length")]
+    #[serde(default = "default_branch_length", with = "crate::nonfinite")]
     pub branch_length: f64,
 }
 
@@ -160,5 +164,89 @@ impl Parameter {
 impl fmt::Display for Parameter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn design() -> Design {
+        Design {
+            n: 20,
+            k: 2,
+            q: 4,
+            population_size: 1000,
+            n_generations: 200,
+            mutation_rate: 1e-3,
+            diversification_ratio: 0.1,
+            branch_length: 1.0,
+        }
+    }
+
+    #[test]
+    fn set_then_get_each_parameter() {
+        for (i, parameter) in Parameter::ALL.into_iter().enumerate() {
+            let mut changed = design();
+            let value = 3.0 + i as f64;
+            changed.set(parameter, value);
+            assert_eq!(changed.get(parameter), value, "{parameter}");
+            for other in Parameter::ALL.into_iter().filter(|&p| p != parameter) {
+                assert_eq!(changed.get(other), design().get(other), "{other}");
+            }
+        }
+    }
+
+    #[test]
+    fn set_rounds_and_clamps_integers() {
+        let mut changed = design();
+        changed.set(Parameter::N, 12.5);
+        assert_eq!(changed.n, 13);
+        changed.set(Parameter::K, -3.0);
+        assert_eq!(changed.k, 0);
+        changed.set(Parameter::Q, 1e12);
+        assert_eq!(changed.q, u32::MAX);
+        changed.set(Parameter::PopulationSize, 49.6);
+        assert_eq!(changed.population_size, 50);
+        changed.set(Parameter::MutationRate, 0.25);
+        assert_eq!(changed.mutation_rate, 0.25);
+    }
+
+    #[test]
+    fn parameter_names_round_trip() {
+        let names: Vec<&str> = Parameter::ALL.iter().map(|p| p.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "N",
+                "K",
+                "q",
+                "population_size",
+                "n_generations",
+                "mutation_rate",
+                "diversification_ratio",
+                "branch_length"
+            ]
+        );
+        for parameter in Parameter::ALL {
+            assert_eq!(Parameter::from_name(parameter.name()), Some(parameter));
+        }
+        assert_eq!(Parameter::from_name("n"), None);
+    }
+
+    #[test]
+    fn effective_mutation_rate_is_product() {
+        let mut changed = design();
+        changed.branch_length = 2.0;
+        assert_eq!(changed.effective_mutation_rate(), 1000.0 * 2.0 * 1e-3);
+    }
+
+    #[test]
+    fn display_lists_every_field() {
+        assert_eq!(
+            design().to_string(),
+            "N=20 K=2 q=4 population_size=1000 n_generations=200 mutation_rate=1e-3 \
+             diversification_ratio=0.1 branch_length=1"
+        );
     }
 }

@@ -22,6 +22,12 @@ enum DesignErrorKind {
         min: String,
         max: String,
     },
+    /// The value lies below `min` and there is no upper bound.
+    BelowMinimum {
+        min: String,
+    },
+    /// The value is zero or negative but must be positive.
+    NotPositive,
     NotFinite,
 }
 
@@ -31,6 +37,24 @@ impl DesignError {
             parameter,
             value,
             kind: DesignErrorKind::OutOfRange { min, max },
+        }
+    }
+
+    pub(crate) fn below_minimum(parameter: Parameter, value: f64, min: f64) -> Self {
+        DesignError {
+            parameter,
+            value,
+            kind: DesignErrorKind::BelowMinimum {
+                min: format_number(min),
+            },
+        }
+    }
+
+    pub(crate) fn not_positive(parameter: Parameter, value: f64) -> Self {
+        DesignError {
+            parameter,
+            value,
+            kind: DesignErrorKind::NotPositive,
         }
     }
 
@@ -58,9 +82,21 @@ impl fmt::Display for DesignError {
         let name = self.parameter.name();
         let value = format_number(self.value);
         match &self.kind {
+            DesignErrorKind::OutOfRange { min, max } if min == max => write!(
+                f,
+                "{name} = {value} is out of range: {name} is fixed at {min}"
+            ),
             DesignErrorKind::OutOfRange { min, max } => write!(
                 f,
                 "{name} = {value} is out of range: {name} must be between {min} and {max}"
+            ),
+            DesignErrorKind::BelowMinimum { min } => write!(
+                f,
+                "{name} = {value} is out of range: {name} must be at least {min}"
+            ),
+            DesignErrorKind::NotPositive => write!(
+                f,
+                "{name} = {value} is out of range: {name} must be greater than 0"
             ),
             DesignErrorKind::NotFinite => {
                 write!(
@@ -99,16 +135,49 @@ impl std::error::Error for SpaceError {}
 /// Formats a number for messages: integers without a fraction, very small or
 /// large magnitudes in exponent form, the rest in shortest round-trip form.
 pub(crate) fn format_number(value: f64) -> String {
-    if !value.is_finite() {
-        return value.to_string();
+    if let Some(name) = crate::nonfinite::non_finite_name(value) {
+        return name.to_string();
     }
     if value.fract() == 0.0 && value.abs() < 1e15 {
         return format!("{}", value as i64);
     }
     let magnitude = value.abs();
-    if magnitude < 1e-3 || magnitude >= 1e6 {
+    if !(1e-3..1e6).contains(&magnitude) {
         format!("{value:e}")
     } else {
         format!("{value}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_number_forms() {
+        let cases = [
+            (5.0, "5"),
+            (-0.0, "0"),
+            (100_000.0, "100000"),
+            (0.5, "0.5"),
+            (-0.1, "-0.1"),
+            (1e-9, "1e-9"),
+            (2.5e-10, "2.5e-10"),
+            (1e15, "1e15"),
+            (1_234_567.5, "1.2345675e6"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(format_number(value), expected, "formatting {value:?}");
+        }
+    }
+
+    #[test]
+    fn design_error_accessors() {
+        let error = DesignError::not_positive(Parameter::BranchLength, -1.0);
+        assert_eq!(error.parameter(), Parameter::BranchLength);
+        assert_eq!(error.value(), -1.0);
     }
 }

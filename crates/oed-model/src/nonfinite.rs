@@ -107,3 +107,85 @@ pub mod option {
         Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|w| w.0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Value(#[serde(with = "super")] f64);
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Optional(#[serde(with = "super::option")] Option<f64>);
+
+    #[test]
+    fn writes_non_finite_as_strings() {
+        let cases = [
+            (f64::NAN, r#""NaN""#),
+            (f64::INFINITY, r#""Infinity""#),
+            (f64::NEG_INFINITY, r#""-Infinity""#),
+            (1.5, "1.5"),
+            (-0.0, "-0.0"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(serde_json::to_string(&Value(value)).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn reads_integers_as_floats() {
+        let value: Value = serde_json::from_str("-7").unwrap();
+        assert_eq!(value.0, -7.0);
+        let value: Value = serde_json::from_str("18446744073709551615").unwrap();
+        assert_eq!(value.0, u64::MAX as f64);
+    }
+
+    #[test]
+    fn rejects_other_strings() {
+        for text in [r#""nan""#, r#""inf""#, r#""1.5""#, r#""""#] {
+            let error = serde_json::from_str::<Value>(text).unwrap_err();
+            assert!(
+                error.to_string().starts_with(r#"invalid value: string"#),
+                "{text}: {error}"
+            );
+            assert!(
+                error
+                    .to_string()
+                    .contains(r#"one of "NaN", "Infinity", "-Infinity""#)
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_null_and_booleans() {
+        assert!(serde_json::from_str::<Value>("null").is_err());
+        assert!(serde_json::from_str::<Value>("true").is_err());
+    }
+
+    #[test]
+    fn option_uses_null_for_none() {
+        assert_eq!(serde_json::to_string(&Optional(None)).unwrap(), "null");
+        assert_eq!(
+            serde_json::to_string(&Optional(Some(f64::NAN))).unwrap(),
+            r#""NaN""#
+        );
+        let read: Optional = serde_json::from_str("null").unwrap();
+        assert_eq!(read.0, None);
+        let read: Optional = serde_json::from_str(r#""-Infinity""#).unwrap();
+        assert_eq!(read.0, Some(f64::NEG_INFINITY));
+    }
+
+    #[test]
+    fn names_and_parsing_agree() {
+        for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let name = super::non_finite_name(value).unwrap();
+            let parsed = super::parse_non_finite(name).unwrap();
+            assert_eq!(parsed.is_nan(), value.is_nan());
+            if !value.is_nan() {
+                assert_eq!(parsed, value);
+            }
+        }
+        assert_eq!(super::non_finite_name(f64::MAX), None);
+        assert_eq!(super::parse_non_finite("Inf"), None);
+    }
+}

@@ -136,3 +136,53 @@ impl FromStr for Metric {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names_parse_back() {
+        for metric in Metric::ALL {
+            assert_eq!(metric.name().parse::<Metric>(), Ok(metric));
+            assert_eq!(metric.to_string(), metric.name());
+        }
+    }
+
+    #[test]
+    fn metric_aliases_parse() {
+        let cases = [
+            ("entropy", Metric::FinalSequenceEntropy),
+            ("final_entropy", Metric::FinalSequenceEntropy),
+            ("jsd", Metric::JsdFromOriginalPopulation),
+            ("barrier_crossing", Metric::BarrierCrossingFrequency),
+            ("fitness", Metric::GeometricFitnessMean),
+        ];
+        for (name, metric) in cases {
+            assert_eq!(name.parse::<Metric>(), Ok(metric), "parsing {name}");
+        }
+    }
+
+    #[test]
+    fn unknown_metric_message() {
+        let error = "gain".parse::<Metric>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown metric \"gain\": expected one of information_gain, \
+             barrier_crossing_frequency, final_sequence_entropy, \
+             jsd_from_original_population, geometric_fitness_mean"
+        );
+    }
+
+    #[test]
+    fn array_order_matches_fields() {
+        let result = ExperimentResult::from_array([1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(result.information_gain, 1.0);
+        assert_eq!(result.barrier_crossing_frequency, 2.0);
+        assert_eq!(result.final_sequence_entropy, 3.0);
+        assert_eq!(result.jsd_from_original_population, 4.0);
+        assert_eq!(result.geometric_fitness_mean, 5.0);
+        assert_eq!(result.to_array(), [1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(result.get(Metric::FinalSequenceEntropy), 3.0);
+    }
+}

@@ -1,6 +1,5 @@
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
 use crate::error::format_number;
 use crate::{Design, DesignError, Parameter, SpaceError};
@@ -75,6 +74,13 @@ impl Bounds {
     /// [`Bounds::to_unit`]); `u` outside `[0, 1]` is clamped.
     pub fn from_unit(&self, u: f64) -> f64 {
         let u = u.clamp(0.0, 1.0);
+        // The end points are exact, which `exp(ln(min))` is not.
+        if u == 0.0 {
+            return self.min;
+        }
+        if u == 1.0 {
+            return self.max;
+        }
         let value = match self.scale {
             Scale::Linear => self.min + u * (self.max - self.min),
             Scale::Log => (self.min.ln() + u * (self.max.ln() - self.min.ln())).exp(),
@@ -85,15 +91,22 @@ impl Bounds {
 
 /// The ranges that designs are drawn from, one [`Bounds`] per [`Parameter`].
 ///
-/// On disk (JSON or TOML) it is a table keyed by parameter name, each entry
-/// `{min, max, scale}` or `{value}` for a fixed parameter. A file lists only the
-/// parameters it changes, and the rest keep their defaults:
+/// On disk (JSON or TOML) it is a table keyed by parameter name. Each entry is
+/// `{min, max, scale}` for a range (`scale` is `"linear"` or `"log"`), or
+/// `{value}` or a bare number for a fixed parameter. A file lists only the
+/// parameters it changes, and the rest keep their defaults. A range entry may
+/// also leave out `min`, `max` or `scale`, which then keep their defaults:
 ///
 /// ```toml
 /// N = { min = 10, max = 30 }
 /// mutation_rate = { min = 1e-6, max = 1e-2, scale = "log" }
+/// population_size = { max = 1000 }  # still log scale, from 50
 /// n_generations = { value = 50 }
+/// branch_length = 2.0
 /// ```
+///
+/// The serde implementations read and write this form, so a space can be
+/// stored inside a larger JSON document.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParameterSpace {
     bounds: [Bounds; 8],
@@ -119,28 +132,29 @@ impl Default for ParameterSpace {
     }
 }
 
-/// One entry of the on-disk form.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
-enum BoundsEntry {
-    Fixed { value: f64 },
-    Range(Bounds),
-}
-
 impl ParameterSpace {
     /// Returns the bounds of one parameter.
     pub fn bounds(&self, parameter: Parameter) -> Bounds {
         self.bounds[index(parameter)]
     }
 
-    /// Replaces the bounds of one parameter after checking them.
-    pub fn set_bounds(&mut self, parameter: Parameter, bounds: Bounds) -> Result<(), SpaceError> {
+    /// Replaces the bounds of one parameter after checking them. Fixed bounds
+    /// are stored with [`Scale::Linear`], because a single value has no scale.
+    pub fn set_bounds(
+        &mut self,
+        parameter: Parameter,
+        mut bounds: Bounds,
+    ) -> Result<(), SpaceError> {
         check_bounds(parameter, &bounds)?;
+        if bounds.is_fixed() {
+            bounds.scale = Scale::Linear;
+        }
         self.bounds[index(parameter)] = bounds;
         Ok(())
     }
 
-    /// Returns the parameters whose range holds more than one value.
+    /// Returns the parameters whose range holds more than one value, in
+    /// [`Parameter::ALL`] order.
     pub fn free_parameters(&self) -> Vec<Parameter> {
         Parameter::ALL
             .into_iter()
@@ -148,53 +162,124 @@ impl ParameterSpace {
             .collect()
     }
 
-    /// Parses a space from JSON, starting from the defaults.
-    pub fn from_json_str(text: &str) -> Result<ParameterSpace, SpaceError> {
-        let entries: BTreeMap<String, BoundsEntry> = serde_json::from_str(text)
-            .map_err(|e| SpaceError::new(format!("invalid parameter space: {e}")))?;
-        ParameterSpace::from_entries(entries)
+    /// Maps a design's free parameters into the unit cube, one coordinate per
+    /// entry of [`ParameterSpace::free_parameters`] (see [`Bounds::to_unit`]).
+    pub fn to_unit(&self, design: &Design) -> Vec<f64> {
+        self.free_parameters()
+            .into_iter()
+            .map(|p| self.bounds(p).to_unit(design.get(p)))
+            .collect()
     }
 
-    /// Parses a space from TOML, starting from the defaults.
-    pub fn from_toml_str(text: &str) -> Result<ParameterSpace, SpaceError> {
-        let entries: BTreeMap<String, BoundsEntry> = toml::from_str(text)
+    /// Builds the design at a point of the unit cube, the inverse of
+    /// [`ParameterSpace::to_unit`]. Fixed parameters take their value, integer
+    /// parameters are rounded, and K is lowered to N-1 when it exceeds it, so the
+    /// result passes [`ParameterSpace::validate`] whenever the space's own
+    /// bounds are physically valid.
+    ///
+    /// # Panics
+    ///
+    /// Panics when `point` does not have one coordinate per free parameter.
+    pub fn from_unit(&self, point: &[f64]) -> Design {
+        let free = self.free_parameters();
+        assert_eq!(
+            point.len(),
+            free.len(),
+            "a point needs one coordinate per free parameter ({})",
+            free.len()
+        );
+
+        let mut design = Design {
+            n: 0,
+            k: 0,
+            q: 0,
+            population_size: 0,
+            n_generations: 0,
+            mutation_rate: 0.0,
+            diversification_ratio: 0.0,
+            branch_length: 0.0,
+        };
+        for parameter in Parameter::ALL {
+            design.set(parameter, self.bounds(parameter).min);
+        }
+        for (&parameter, &u) in free.iter().zip(point) {
+            design.set(parameter, self.bounds(parameter).from_unit(u));
+        }
+
+        design.k = design.k.min(design.n.saturating_sub(1));
+        design
+    }
+
+    /// Parses a space from JSON, starting from the defaults (see
+    /// [`ParameterSpace`] for the form).
+    pub fn from_json_str(text: &str) -> Result<ParameterSpace, SpaceError> {
+        let table: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
             .map_err(|e| SpaceError::new(format!("invalid parameter space: {e}")))?;
+        ParameterSpace::from_json_table(table)
+    }
+
+    /// Parses a space from TOML, starting from the defaults (see
+    /// [`ParameterSpace`] for the form).
+    pub fn from_toml_str(text: &str) -> Result<ParameterSpace, SpaceError> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            let error = e.to_string();
+            SpaceError::new(format!("invalid parameter space: {}", error.trim_end()))
+        })?;
+
+        let mut entries = Vec::with_capacity(table.len());
+        for (name, value) in table {
+            let entry = match value {
+                toml::Value::Integer(number) => BoundsEntry::fixed(number as f64),
+                toml::Value::Float(number) => BoundsEntry::fixed(number),
+                toml::Value::Table(_) => value
+                    .try_into::<BoundsEntry>()
+                    .map_err(|e| invalid_entry(&name, e))?,
+                other => return Err(not_an_entry(&name, other.type_str())),
+            };
+            entries.push((name, entry));
+        }
         ParameterSpace::from_entries(entries)
     }
 
     /// Returns the whole space as JSON, every parameter listed.
     pub fn to_json_value(&self) -> serde_json::Value {
-        let entries: BTreeMap<&str, BoundsEntry> = Parameter::ALL
-            .into_iter()
-            .map(|p| {
-                let bounds = self.bounds(p);
-                let entry = if bounds.is_fixed() {
-                    BoundsEntry::Fixed { value: bounds.min }
-                } else {
-                    BoundsEntry::Range(bounds)
-                };
-                (p.name(), entry)
-            })
-            .collect();
-        serde_json::to_value(entries).expect("bounds serialise to JSON")
+        serde_json::to_value(self).expect("bounds serialise to JSON")
     }
 
-    fn from_entries(entries: BTreeMap<String, BoundsEntry>) -> Result<ParameterSpace, SpaceError> {
+    fn from_json_table(
+        table: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ParameterSpace, SpaceError> {
+        let mut entries = Vec::with_capacity(table.len());
+        for (name, value) in table {
+            let entry = match value {
+                // Without serde_json's arbitrary precision every number is an f64.
+                serde_json::Value::Number(number) => {
+                    BoundsEntry::fixed(number.as_f64().unwrap_or(f64::NAN))
+                }
+                serde_json::Value::Object(_) => {
+                    BoundsEntry::deserialize(value).map_err(|e| invalid_entry(&name, e))?
+                }
+                other => return Err(not_an_entry(&name, json_type_name(&other))),
+            };
+            entries.push((name, entry));
+        }
+        ParameterSpace::from_entries(entries)
+    }
+
+    fn from_entries(entries: Vec<(String, BoundsEntry)>) -> Result<ParameterSpace, SpaceError> {
         let mut space = ParameterSpace::default();
         for (name, entry) in entries {
             let Some(parameter) = Parameter::from_name(&name) else {
                 let names: Vec<&str> = Parameter::ALL.iter().map(|p| p.name()).collect();
                 return Err(SpaceError::new(format!(
-                    "unknown parameter {name:?} in parameter space: expected one of {}",
+                    "invalid parameter space: unknown parameter {name:?}: expected one of {}",
                     names.join(", ")
                 )));
             };
-            let bounds = match entry {
-                BoundsEntry::Fixed { value } => Bounds::fixed(value),
-                BoundsEntry::Range(bounds) => bounds,
-            };
+            let bounds = entry.apply_to(parameter, space.bounds(parameter))?;
             space.set_bounds(parameter, bounds)?;
         }
+
         let (k_min, n_max) = (
             space.bounds(Parameter::K).min,
             space.bounds(Parameter::N).max,
@@ -237,38 +322,148 @@ pub(crate) fn validate_physics(design: &Design) -> Result<(), DesignError> {
             return Err(DesignError::not_finite(parameter, value));
         }
     }
-    let n = f64::from(design.n);
-    let checks = [
-        (Parameter::N, 1.0, f64::from(u32::MAX)),
+
+    for parameter in [
+        Parameter::N,
+        Parameter::PopulationSize,
+        Parameter::NGenerations,
+    ] {
+        let value = design.get(parameter);
+        if value < 1.0 {
+            return Err(DesignError::below_minimum(parameter, value, 1.0));
+        }
+    }
+    let ranges = [
         (Parameter::Q, 2.0, 127.0),
-        (Parameter::PopulationSize, 1.0, u64::MAX as f64),
-        (Parameter::NGenerations, 1.0, f64::from(u32::MAX)),
         (Parameter::MutationRate, 0.0, 1.0),
         (Parameter::DiversificationRatio, 0.0, 1.0),
     ];
-    for (parameter, min, max) in checks {
+    for (parameter, min, max) in ranges {
         let value = design.get(parameter);
         if value < min || value > max {
             return Err(out_of_range(parameter, value, min, max));
         }
     }
+
     if design.k >= design.n {
         return Err(DesignError::out_of_range(
             Parameter::K,
             f64::from(design.k),
             "0".to_string(),
-            format!("N-1 = {}", format_number(n - 1.0)),
+            format!("N-1 = {}", design.n - 1),
         ));
     }
     if design.branch_length <= 0.0 {
-        return Err(DesignError::out_of_range(
+        return Err(DesignError::not_positive(
             Parameter::BranchLength,
             design.branch_length,
-            "a positive number".to_string(),
-            "infinity".to_string(),
         ));
     }
     Ok(())
+}
+
+/// One entry of the on-disk form: `{value}` fixes the parameter, and
+/// `{min, max, scale}` sets a range in which any field left out keeps its
+/// current value.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BoundsEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scale: Option<Scale>,
+}
+
+impl BoundsEntry {
+    fn fixed(value: f64) -> BoundsEntry {
+        BoundsEntry {
+            value: Some(value),
+            ..BoundsEntry::default()
+        }
+    }
+
+    fn from_bounds(bounds: Bounds) -> BoundsEntry {
+        if bounds.is_fixed() {
+            return BoundsEntry::fixed(bounds.min);
+        }
+        BoundsEntry {
+            value: None,
+            min: Some(bounds.min),
+            max: Some(bounds.max),
+            scale: Some(bounds.scale),
+        }
+    }
+
+    /// Returns the bounds this entry gives `parameter`, filling what it leaves
+    /// out from `current`.
+    fn apply_to(&self, parameter: Parameter, current: Bounds) -> Result<Bounds, SpaceError> {
+        let name = parameter.name();
+        let has_range = self.min.is_some() || self.max.is_some() || self.scale.is_some();
+        match self.value {
+            Some(_) if has_range => Err(SpaceError::new(format!(
+                "invalid parameter space: {name}: give either value or min and max, not both"
+            ))),
+            Some(value) => Ok(Bounds::fixed(value)),
+            None if !has_range => Err(SpaceError::new(format!(
+                "invalid parameter space: {name}: empty entry: give value, or min and max"
+            ))),
+            None => Ok(Bounds {
+                min: self.min.unwrap_or(current.min),
+                max: self.max.unwrap_or(current.max),
+                scale: self.scale.unwrap_or(current.scale),
+            }),
+        }
+    }
+}
+
+fn invalid_entry(name: &str, error: impl std::fmt::Display) -> SpaceError {
+    // TOML errors end with a newline and may put the field on a line of its own.
+    let error = error.to_string().trim_end().replace('\n', " ");
+    SpaceError::new(format!("invalid parameter space: {name}: {error}"))
+}
+
+fn not_an_entry(name: &str, type_name: &str) -> SpaceError {
+    SpaceError::new(format!(
+        "invalid parameter space: {name}: expected a number or a table such as \
+         {{ min = 1, max = 10 }}, found {type_name}"
+    ))
+}
+
+fn json_type_name(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "table",
+    }
+}
+
+impl Serialize for ParameterSpace {
+    /// Writes every parameter in [`Parameter::ALL`] order, a fixed one as
+    /// `{value}` and the others as `{min, max, scale}`.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(Parameter::ALL.len()))?;
+        for parameter in Parameter::ALL {
+            let entry = BoundsEntry::from_bounds(self.bounds(parameter));
+            map.serialize_entry(parameter.name(), &entry)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for ParameterSpace {
+    /// Reads the same form as [`ParameterSpace::from_json_str`], starting from
+    /// the defaults.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ParameterSpace, D::Error> {
+        let table = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        ParameterSpace::from_json_table(table).map_err(de::Error::custom)
+    }
 }
 
 fn out_of_range(parameter: Parameter, value: f64, min: f64, max: f64) -> DesignError {
@@ -319,4 +514,49 @@ fn index(parameter: Parameter) -> usize {
         .iter()
         .position(|&p| p == parameter)
         .expect("every parameter is in ALL")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_unit_mapping() {
+        let bounds = Bounds::linear(10.0, 20.0);
+        assert_eq!(bounds.to_unit(10.0), 0.0);
+        assert_eq!(bounds.to_unit(15.0), 0.5);
+        assert_eq!(bounds.to_unit(20.0), 1.0);
+        assert_eq!(bounds.from_unit(0.25), 12.5);
+    }
+
+    #[test]
+    fn log_unit_mapping() {
+        let bounds = Bounds::log(1e-4, 1.0);
+        assert!((bounds.to_unit(1e-2) - 0.5).abs() < 1e-12);
+        assert!((bounds.from_unit(0.5) - 1e-2).abs() < 1e-15);
+        assert_eq!(bounds.from_unit(0.0), 1e-4);
+        assert_eq!(bounds.from_unit(1.0), 1.0);
+    }
+
+    #[test]
+    fn from_unit_clamps_outside_unit_interval() {
+        let bounds = Bounds::linear(-1.0, 1.0);
+        assert_eq!(bounds.from_unit(-0.5), -1.0);
+        assert_eq!(bounds.from_unit(7.0), 1.0);
+    }
+
+    #[test]
+    fn fixed_bounds_map_to_zero() {
+        let bounds = Bounds::fixed(200.0);
+        assert!(bounds.is_fixed());
+        assert_eq!(bounds.to_unit(200.0), 0.0);
+        assert_eq!(bounds.from_unit(0.7), 200.0);
+    }
+
+    #[test]
+    fn index_follows_all() {
+        for (i, parameter) in Parameter::ALL.into_iter().enumerate() {
+            assert_eq!(index(parameter), i);
+        }
+    }
 }
