@@ -120,3 +120,94 @@ fn fisher_log_determinant(
         None => f64::NEG_INFINITY,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use oed_model::{ExperimentResult, ParameterSpace};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::{FeatureMode, Kernel};
+
+    /// Returns random points of the unit cube with their designs and features.
+    fn candidates(encoding: &DesignEncoding, count: usize, seed: u64) -> Vec<(Design, Vec<f64>)> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..count)
+            .map(|_| {
+                let unit: Vec<f64> = (0..encoding.unit_dimension())
+                    .map(|_| rng.random())
+                    .collect();
+                let design = encoding.design_from_unit(&unit);
+                let features = encoding.features(&design).unwrap();
+                (design, features)
+            })
+            .collect()
+    }
+
+    fn fitted(mode: FeatureMode) -> (DesignEncoding, Surrogates) {
+        let encoding = DesignEncoding::new(&ParameterSpace::default(), mode);
+        let history: Vec<_> = candidates(&encoding, 30, 1)
+            .into_iter()
+            .map(|(design, _)| {
+                let u = encoding.unit_from_design(&design);
+                let values = [
+                    (3.0 * u[0]).sin() + u[4],
+                    u[1] * u[5],
+                    (2.0 * u[2] + u[3]).cos(),
+                    (u[3] - 0.4).powi(2),
+                    1.0 - 0.3 * u[5] + 0.2 * (4.0 * u[4]).sin(),
+                ];
+                (design, ExperimentResult::from_array(values))
+            })
+            .collect();
+        let surrogates = Surrogates::fit(&encoding, &history, Kernel::Matern52, 2, 3).unwrap();
+        (encoding, surrogates)
+    }
+
+    #[test]
+    fn fim_is_finite_and_differs_across_candidates() {
+        for mode in [FeatureMode::All, FeatureMode::EffectiveOnly] {
+            let (encoding, surrogates) = fitted(mode);
+            let values: Vec<f64> = candidates(&encoding, 50, 2)
+                .iter()
+                .map(|(design, features)| {
+                    score(&Acquisition::Fim, &surrogates, &encoding, design, features)
+                })
+                .collect();
+            assert!(values.iter().all(|v| v.is_finite()), "{mode}: {values:?}");
+            let (low, high) = values
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
+            assert!(high - low > 1.0, "{mode}: fim spans only {low}..{high}");
+        }
+    }
+
+    /// The Fisher matrix `g g^T` of one metric's gradient, as the ancestor
+    /// builds it, is singular at every candidate, so its determinant ties at 0.
+    #[test]
+    fn rank_one_fisher_matrix_is_singular() {
+        let (encoding, surrogates) = fitted(FeatureMode::All);
+        for (design, features) in candidates(&encoding, 10, 4) {
+            let gradient = DVector::from_vec(surrogates.models[0].mean_gradient(&features));
+            let unit_gradient = encoding.feature_jacobian(&design).tr_mul(&gradient);
+            let fisher = &unit_gradient * unit_gradient.transpose();
+            let scale = unit_gradient.norm_squared().powi(6);
+            assert!(unit_gradient.norm() > 0.0);
+            assert!(fisher.determinant().abs() <= 1e-12 * scale.max(1.0));
+        }
+    }
+
+    #[test]
+    fn information_is_larger_far_from_data() {
+        let (encoding, surrogates) = fitted(FeatureMode::All);
+        let centre = encoding
+            .features(&encoding.design_from_unit(&[0.5; 6]))
+            .unwrap();
+        let (design, _) = &candidates(&encoding, 1, 1)[0];
+        let at_data = encoding.features(design).unwrap();
+        assert!(information(&surrogates, &centre) > information(&surrogates, &at_data));
+    }
+}
