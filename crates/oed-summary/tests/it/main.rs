@@ -1,0 +1,7 @@
+//! Integration tests of oed-summary, one module a topic.
+
+mod ancestor;
+mod common;
+mod determinism;
+mod listing;
+mod rules;
