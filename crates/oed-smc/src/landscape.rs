@@ -8,12 +8,13 @@
 //! sum can be updated by adding and subtracting single contributions and stays
 //! bit-identical to a full evaluation.
 //!
-//! The hash is XXH3-64 (a fixed, versioned algorithm) seeded with a value
-//! derived from the run seed, over the key bytes `site as u32 little-endian`,
-//! `own state`, then each neighbour's state in neighbour order; the
-//! contribution is the upper 32 bits of the hash. The landscape thus needs
-//! O(N*K) memory whatever q and K are. When N * q^(K+1) is small, a table is
-//! filled from the same hash and gives identical values faster.
+//! The hash is XXH3-64 (a fixed, versioned algorithm), seeded with a value
+//! derived from the run seed. Its key is `site as u32 little-endian`, the own
+//! state and each neighbour's state in neighbour order, zero-padded to a
+//! multiple of 8 bytes. The contribution is the upper 32 bits of the hash, so
+//! the landscape needs O(N*K) memory whatever q and K are. When N * q^(K+1) is
+//! small, a table is filled from the same hash and gives identical values
+//! faster.
 
 use rand::RngCore;
 use rayon::prelude::*;
@@ -31,6 +32,12 @@ pub const CONTRIBUTION_SCALE: f64 = 4_294_967_296.0;
 /// Key bytes that fit on the stack: the site (4), own state (1) and up to 59
 /// neighbour states.
 const STACK_KEY_BYTES: usize = 64;
+
+/// Returns the key length for K neighbours: 5 + K bytes, zero-padded to a
+/// multiple of 8.
+fn key_length(k: usize) -> usize {
+    (5 + k).div_ceil(8) * 8
+}
 
 /// An NK landscape: neighbour lists and contribution values.
 #[derive(Clone, Debug)]
@@ -112,6 +119,11 @@ impl NkLandscape {
         self.table.is_some()
     }
 
+    /// The XXH3 seed of the contribution hash, derived from the run seed.
+    pub fn hash_seed(&self) -> u64 {
+        self.hash_seed
+    }
+
     /// Sequence length N.
     pub fn n(&self) -> usize {
         self.n
@@ -188,21 +200,30 @@ impl NkLandscape {
 
     /// Hashes (site, own state, neighbour states) to a contribution.
     fn hash_contribution(&self, site: usize, own: u8, states: impl Iterator<Item = u8>) -> u32 {
-        let length = 5 + self.k;
-        let mut stack = [0u8; STACK_KEY_BYTES];
-        let mut heap = Vec::new();
-        let key: &mut [u8] = if length <= STACK_KEY_BYTES {
-            &mut stack[..length]
-        } else {
-            heap.resize(length, 0);
-            &mut heap
-        };
-        key[0..4].copy_from_slice(&(site as u32).to_le_bytes());
-        key[4] = own;
-        for (slot, state) in key[5..].iter_mut().zip(states) {
-            *slot = state;
+        let length = key_length(self.k);
+        if length > STACK_KEY_BYTES {
+            let mut key = vec![0u8; length];
+            key[0..4].copy_from_slice(&(site as u32).to_le_bytes());
+            key[4] = own;
+            for (slot, state) in key[5..].iter_mut().zip(states) {
+                *slot = state;
+            }
+            return (xxh3_64_with_seed(&key, self.hash_seed) >> 32) as u32;
         }
-        (xxh3_64_with_seed(key, self.hash_seed) >> 32) as u32
+
+        // Pack the key into 8-byte words in registers and store whole words:
+        // the hash then loads each word as it was stored, where single-byte
+        // stores would stall its 8-byte loads (store-to-load forwarding).
+        let mut words = [0u64; STACK_KEY_BYTES / 8];
+        words[0] = u64::from(site as u32) | u64::from(own) << 32;
+        for (index, state) in (5..).zip(states) {
+            words[index / 8] |= u64::from(state) << (8 * (index % 8));
+        }
+        let mut key = [0u8; STACK_KEY_BYTES];
+        for (chunk, word) in key.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        (xxh3_64_with_seed(&key[..length], self.hash_seed) >> 32) as u32
     }
 
     fn fill_table(&self) -> Vec<u32> {
@@ -309,7 +330,7 @@ mod tests {
 
     #[test]
     fn long_keys_hash_on_the_heap() {
-        // K = 80 needs an 85-byte key, past the stack buffer.
+        // K = 80 needs an 88-byte key, past the stack buffer.
         let landscape = NkLandscape::new(100, 80, 2, 4);
         let sequence = vec![1u8; 100];
         let mut changed = sequence.clone();

@@ -1,8 +1,8 @@
 //! The SMC runner of oed: NK fitness landscapes, Sequential Monte Carlo
 //! evolution on them, trajectory files and the five experiment metrics.
 //!
-//! The runner takes a [`oed_model::Design`] and a seed and returns an
-//! [`oed_model::ExperimentResult`]:
+//! A [`Runner`] takes a [`oed_model::Design`] and a seed and returns an
+//! [`oed_model::ExperimentResult`]. [`NativeRunner`] simulates in-process:
 //!
 //! - [`NkLandscape`]: contributions from a keyed hash, so any N, K and q fit in
 //!   O(N*K) memory, with an identical precomputed table for small landscapes.
@@ -14,16 +14,23 @@
 //!   ([`TrajectoryMode`] thins or skips them), written to `<path>.partial` and
 //!   renamed when complete.
 //! - Metrics: [`MetricsAccumulator`] computes them while the run streams;
-//!   a reader gets the same values back from a file.
+//!   [`recompute_metrics`] gets the same values back from a file.
 
+mod error;
 mod landscape;
 mod metrics;
+mod npy;
 mod population;
 mod resample;
 mod rng;
+mod runner;
 mod smc;
+mod trajectory;
 
+pub use crate::error::{RunError, TrajectoryError};
 pub use crate::landscape::{CONTRIBUTION_SCALE, MAX_TABLE_ENTRIES, NkLandscape};
 pub use crate::metrics::{GenerationView, HISTOGRAM_BINS, MetricsAccumulator};
 pub use crate::resample::Resampling;
+pub use crate::runner::{NativeRunner, RunOutcome, RunRequest, Runner};
 pub use crate::smc::{SmcConfig, TrajectoryMode};
+pub use crate::trajectory::{FIELDS, estimate_file_bytes, recompute_metrics, record_bytes};
