@@ -226,12 +226,11 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::Unsupported(message) => write!(f, "unsupported {message}"),
             ErrorKind::InvalidChunk(message) => write!(f, "invalid chunk: {message}"),
-            ErrorKind::InvalidPostscript(message) => {
-                write!(
-                    f,
-                    "invalid postscript: {message}; the file is truncated or damaged"
-                )
-            }
+            ErrorKind::InvalidPostscript(message) => write!(
+                f,
+                "invalid postscript: {message}; the file is truncated, damaged or not an \
+                 ArrayRecord file"
+            ),
             ErrorKind::InvalidFooter(message) => write!(f, "invalid footer: {message}; {DAMAGED}"),
             ErrorKind::IndexOutOfRange { index, num_records } => write!(
                 f,

@@ -106,7 +106,9 @@ impl<R: Read + Seek> Reader<R> {
     }
 
     /// Returns the number of records per chunk, which every chunk but the
-    /// last holds; 0 for a file without records.
+    /// last holds. It is read from the first chunk, as the C++ reader does, so
+    /// a file with a single partly filled chunk reports its record count, and
+    /// a file without records reports 0.
     pub fn group_size(&self) -> u64 {
         self.group_size
     }
@@ -210,12 +212,14 @@ impl<R: Read + Seek> Reader<R> {
     fn read_postscript(&mut self, postscript_offset: u64) -> Result<u64, Error> {
         let invalid =
             |message: String| Error::at(postscript_offset, ErrorKind::InvalidPostscript(message));
-        let raw = self
-            .chunks
-            .read_chunk(postscript_offset, postscript_offset + BLOCK_SIZE)?;
-        expect_chunk_type(&raw, SIMPLE, postscript_offset)?;
-        let chunk = decode_simple(raw.data, &raw.header, &mut self.decompressor)
-            .map_err(|kind| Error::at(postscript_offset, kind))?;
+        let chunk = self
+            .decode_postscript_chunk(postscript_offset)
+            .map_err(|error| {
+                if error.is_io() {
+                    return error;
+                }
+                invalid("the last block does not start with a valid postscript chunk".to_string())
+            })?;
         let record = chunk
             .record(0)
             .ok_or_else(|| invalid("no records".to_string()))?;
@@ -233,6 +237,15 @@ impl<R: Read + Seek> Reader<R> {
             )));
         }
         Ok(postscript.footer_offset)
+    }
+
+    fn decode_postscript_chunk(&mut self, postscript_offset: u64) -> Result<SimpleChunk, Error> {
+        let raw = self
+            .chunks
+            .read_chunk(postscript_offset, postscript_offset + BLOCK_SIZE)?;
+        expect_chunk_type(&raw, SIMPLE, postscript_offset)?;
+        decode_simple(raw.data, &raw.header, &mut self.decompressor)
+            .map_err(|kind| Error::at(postscript_offset, kind))
     }
 
     /// Reads the footer chunk and fills in the index fields.
