@@ -201,29 +201,33 @@ impl NkLandscape {
     /// Hashes (site, own state, neighbour states) to a contribution.
     fn hash_contribution(&self, site: usize, own: u8, states: impl Iterator<Item = u8>) -> u32 {
         let length = key_length(self.k);
-        if length > STACK_KEY_BYTES {
-            let mut key = vec![0u8; length];
-            key[0..4].copy_from_slice(&(site as u32).to_le_bytes());
-            key[4] = own;
-            for (slot, state) in key[5..].iter_mut().zip(states) {
-                *slot = state;
+
+        // Keys of up to 16 bytes (K <= 11) are packed into one u128 in
+        // registers, then stored whole: storing byte by byte and letting the
+        // hash load 8-byte words would stall on store-to-load forwarding.
+        if length <= 16 {
+            let mut packed = u128::from(site as u32) | u128::from(own) << 32;
+            for (index, state) in (5..).zip(states) {
+                packed |= u128::from(state) << (8 * index);
             }
-            return (xxh3_64_with_seed(&key, self.hash_seed) >> 32) as u32;
+            let key = packed.to_le_bytes();
+            return (xxh3_64_with_seed(&key[..length], self.hash_seed) >> 32) as u32;
         }
 
-        // Pack the key into 8-byte words in registers and store whole words:
-        // the hash then loads each word as it was stored, where single-byte
-        // stores would stall its 8-byte loads (store-to-load forwarding).
-        let mut words = [0u64; STACK_KEY_BYTES / 8];
-        words[0] = u64::from(site as u32) | u64::from(own) << 32;
-        for (index, state) in (5..).zip(states) {
-            words[index / 8] |= u64::from(state) << (8 * (index % 8));
+        let mut stack = [0u8; STACK_KEY_BYTES];
+        let mut heap = Vec::new();
+        let key: &mut [u8] = if length <= STACK_KEY_BYTES {
+            &mut stack[..length]
+        } else {
+            heap.resize(length, 0);
+            &mut heap
+        };
+        key[0..4].copy_from_slice(&(site as u32).to_le_bytes());
+        key[4] = own;
+        for (slot, state) in key[5..].iter_mut().zip(states) {
+            *slot = state;
         }
-        let mut key = [0u8; STACK_KEY_BYTES];
-        for (chunk, word) in key.chunks_exact_mut(8).zip(words) {
-            chunk.copy_from_slice(&word.to_le_bytes());
-        }
-        (xxh3_64_with_seed(&key[..length], self.hash_seed) >> 32) as u32
+        (xxh3_64_with_seed(key, self.hash_seed) >> 32) as u32
     }
 
     fn fill_table(&self) -> Vec<u32> {

@@ -199,3 +199,70 @@ fn garbage_file_error_names_path() {
         "{error}"
     );
 }
+
+/// Set in the child process of `killed_run_leaves_only_partial`.
+const KILL_CHILD_PATH: &str = "OED_SMC_TEST_KILL_CHILD_PATH";
+
+/// Runs a long simulation into the path in `OED_SMC_TEST_KILL_CHILD_PATH` when
+/// the variable is set, as the child that `killed_run_leaves_only_partial`
+/// kills; does nothing otherwise.
+#[test]
+fn kill_child_helper() {
+    let Some(path) = std::env::var_os(KILL_CHILD_PATH) else {
+        return;
+    };
+    let design = oed_model::Design {
+        n: 200,
+        k: 5,
+        q: 20,
+        population_size: 20_000,
+        n_generations: 1000,
+        mutation_rate: 0.01,
+        diversification_ratio: 0.5,
+        branch_length: 1.0,
+    };
+    run(SmcConfig::default(), &design, 1, Some(Path::new(&path))).unwrap();
+    panic!("the run should have been killed before it finished");
+}
+
+#[test]
+fn killed_run_leaves_only_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.arrayrecord");
+    let partial = dir.path().join("data.arrayrecord.partial");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "trajectory::kill_child_helper",
+            "--test-threads",
+            "1",
+        ])
+        .env(KILL_CHILD_PATH, &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+
+    // Wait until some records are on disk, then SIGKILL the writer.
+    let started = std::time::Instant::now();
+    loop {
+        let size = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+        if size > 1 << 20 {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("child exited early with {status}");
+        }
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "no records written in 120 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert!(!path.exists(), "a killed run left a file at the final path");
+    assert_eq!(dir_entries(dir.path()), ["data.arrayrecord.partial"]);
+    assert!(recompute_metrics(&partial).is_err());
+}
