@@ -81,6 +81,18 @@ fn main() {
         }
     }
 
+    // The costliest corner of the default parameter space: every particle
+    // is fully re-evaluated each generation. Peak memory does not depend on
+    // G, so 20 generations show it.
+    let corner = ["smc", "200", "5", "20", "100000", "20", "0.1", "1", "none"].map(String::from);
+    let corner = spawn(&corner);
+    println!(
+        "corner N=200 K=5 q=20 P=100000 mu=1e-1 diversification_ratio=1, G=20: \
+         {:.3} s, peak {:.1} MiB",
+        corner.seconds,
+        corner.peak_kib as f64 / 1024.0
+    );
+
     // One run with a trajectory, written to a temporary directory.
     let (n, k, q, p, g) = DESIGNS[2];
     let spec = design_spec(n, k, q, p, g, 1e-2);
@@ -105,6 +117,7 @@ fn main() {
     );
 }
 
+/// Returns the child arguments of a design with diversification ratio 0.5.
 fn design_spec(n: u32, k: u32, q: u32, p: u64, g: u32, rate: f64) -> Vec<String> {
     [
         n.to_string(),
@@ -113,6 +126,7 @@ fn design_spec(n: u32, k: u32, q: u32, p: u64, g: u32, rate: f64) -> Vec<String>
         p.to_string(),
         g.to_string(),
         rate.to_string(),
+        "0.5".to_string(),
     ]
     .to_vec()
 }
@@ -160,10 +174,10 @@ fn child(args: &[String]) {
                 population_size: number(4) as u64,
                 n_generations: number(5) as u32,
                 mutation_rate: number(6),
-                diversification_ratio: 0.5,
+                diversification_ratio: number(7),
                 branch_length: 1.0,
             };
-            let path = (args[7] != "none").then(|| std::path::PathBuf::from(&args[7]));
+            let path = (args[8] != "none").then(|| std::path::PathBuf::from(&args[8]));
             let started = Instant::now();
             let outcome = NativeRunner::new(SmcConfig::default())
                 .run(&RunRequest {
