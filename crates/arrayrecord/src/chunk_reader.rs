@@ -146,7 +146,7 @@ impl<R: Read + Seek> ChunkReader<R> {
         self.read_exact_at(start, &mut bytes)?;
 
         // Move the bytes between block headers to the front, in place.
-        let mut kept = 0;
+        let mut compacted_len = 0;
         let mut position = start;
         while position < end {
             if remaining_in_block(position) == 0 {
@@ -158,11 +158,14 @@ impl<R: Read + Seek> ChunkReader<R> {
             let next = (position + remaining_in_block(position)).min(end);
             let from = (position - start) as usize..(next - start) as usize;
             let len = from.len();
-            bytes.copy_within(from, kept);
-            kept += len;
+            // Before the first block header the bytes are already in place.
+            if from.start != compacted_len {
+                bytes.copy_within(from, compacted_len);
+            }
+            compacted_len += len;
             position = next;
         }
-        bytes.truncate(kept);
+        bytes.truncate(compacted_len);
         Ok(bytes)
     }
 

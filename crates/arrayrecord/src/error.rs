@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// An error reading or writing an ArrayRecord file.
 ///
 /// `Display` starts with the file's path when it is known and the byte offset
-/// of the damaged or missing part, then says what is wrong, for example
+/// of the damaged or missing part, then describes the problem, for example
 /// `data.arrayrecord: offset 65536: block header hash mismatch (...)`.
 #[derive(Debug)]
 pub struct Error {

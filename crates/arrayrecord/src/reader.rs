@@ -21,12 +21,12 @@ const SIGNATURE_END: u64 = 64;
 ///
 /// Opening reads the postscript at the start of the last 64 KiB block and the
 /// footer index it points to. Reading record `i` then reads and decodes chunk
-/// `i / group_size`; the last decoded chunk is kept, so reading the records of
-/// a multi-record chunk in order decodes it once.
+/// `i / group_size`. The reader keeps the last decoded chunk, so reading the
+/// records of a multi-record chunk in order decodes it once.
 ///
-/// Every hash in the file is checked on the way. A damaged or truncated file
-/// gives an [`Error`] naming the offset, never a panic and never altered
-/// record bytes.
+/// Every block header, chunk header and chunk data hash over the bytes read is
+/// checked. A damaged or truncated file gives an [`Error`] naming the offset,
+/// never a panic and never record bytes that fail a hash check.
 pub struct Reader<R: Read + Seek> {
     chunks: ChunkReader<R>,
     path: Option<PathBuf>,

@@ -16,10 +16,10 @@ const POSTSCRIPT_COPIES: usize = 3;
 
 /// Writes records to an ArrayRecord file, one chunk per `group_size` records.
 ///
-/// The writer holds the records of the chunk being filled, and the footer
-/// index, which grows by about 10 bytes per chunk. Call [`Writer::finish`] to
-/// write the footer: a file dropped unfinished has no index and no reader
-/// accepts it.
+/// The writer keeps in memory the records of the chunk being filled and the
+/// footer index, which grows by about 10 bytes per chunk. Call
+/// [`Writer::finish`] to write the footer, because a file dropped unfinished
+/// has no index and no reader accepts it.
 ///
 /// ```
 /// use arrayrecord::{Reader, Writer, WriterOptions};

@@ -178,7 +178,7 @@ fn block_header_distance_damage_names_block() {
 
 #[test]
 fn chunk_data_damage_names_chunk() {
-    // The first data chunk starts at 64; its record follows the 40-byte
+    // The first data chunk starts at 64. Its record follows the 40-byte
     // header and 3 bytes of encoding.
     let message = first_error_after(|bytes| bytes[64 + 40 + 3] ^= 0x20);
     assert!(

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use arrayrecord::{Compression, WriterOptions};
+use arrayrecord::{Compression, Reader, WriterOptions};
 use serde_json::json;
 
 use crate::support::{
@@ -22,6 +22,8 @@ struct Case {
     /// Whether Python's zstd output is expected to match byte for byte, which
     /// holds when every compressed section fits in one zstd block (128 KiB).
     zstd_identical: bool,
+    /// Options for Python's copy when they differ from ours.
+    python_options: Option<String>,
 }
 
 impl Case {
@@ -37,6 +39,7 @@ impl Case {
                 .group_size(group_size)
                 .compression(compression),
             zstd_identical: false,
+            python_options: None,
         }
     }
 
@@ -45,8 +48,17 @@ impl Case {
         self
     }
 
+    /// Makes Python write its copy with `options`, so the bytes differ.
+    fn python_options_override(mut self, options: &str) -> Case {
+        self.python_options = Some(options.to_string());
+        self
+    }
+
     /// Returns the options string that makes Python write the same file.
     fn python_options(&self) -> String {
+        if let Some(options) = &self.python_options {
+            return options.clone();
+        }
         let options = self.options.to_options_string();
         let group_size = options.split(',').next().expect("group_size comes first");
         if options.contains(",uncompressed,") {
@@ -63,6 +75,9 @@ impl Case {
     }
 
     fn expects_identical_bytes(&self) -> bool {
+        if self.python_options.is_some() {
+            return false;
+        }
         !self.options.to_options_string().contains(",zstd:") || self.zstd_identical
     }
 }
@@ -78,8 +93,8 @@ fn write_records_file(path: &Path, records: &[Vec<u8>]) {
     std::fs::write(path, bytes).expect("records file written");
 }
 
-/// Writes every case with this crate, has Python check them, and compares
-/// the files where the bytes should match.
+/// Writes every case with this crate and has Python check them. Then reads
+/// Python's copies here and compares the files where the bytes should match.
 fn check_with_python(cases: &[Case]) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut plan = Vec::new();
@@ -102,6 +117,19 @@ fn check_with_python(cases: &[Case]) {
 
     run_interop_script(&plan_path);
 
+    for case in cases {
+        let python_file = dir.path().join(format!("{}.python.arrayrecord", case.name));
+        let mut reader = Reader::open(&python_file).expect("Python's file opens");
+        let records: Vec<Vec<u8>> = reader
+            .iter()
+            .collect::<Result<_, _>>()
+            .expect("records read");
+        assert!(
+            records == case.records,
+            "{}: records of Python's copy differ",
+            case.name
+        );
+    }
     for case in cases.iter().filter(|case| case.expects_identical_bytes()) {
         let ours = std::fs::read(dir.path().join(format!("{}.arrayrecord", case.name))).unwrap();
         let theirs =
@@ -212,5 +240,17 @@ fn zstd_buffer_edges_match_python() {
         Case::new("edges", &pairs, 2, ZSTD).zstd_identical(),
         Case::new("sizes_4087", &empty_4087, 4087, ZSTD).zstd_identical(),
         Case::new("sizes_4088", &empty_4088, 4088, ZSTD).zstd_identical(),
+    ]);
+}
+
+#[test]
+fn python_padded_file_reads_here() {
+    // With pad_to_block_boundary, padding chunks sit between data chunks.
+    let records = generate_records(40, &[10, 30_000, 0]);
+    check_with_python(&[
+        Case::new("padded", &records, 1, ZSTD)
+            .python_options_override("group_size:1,pad_to_block_boundary:true"),
+        Case::new("padded", &records, 3, NONE)
+            .python_options_override("group_size:3,uncompressed,pad_to_block_boundary:true"),
     ]);
 }

@@ -23,7 +23,7 @@ fn round_trip_group_sizes() {
                 "{options:?}: file size is whole blocks"
             );
 
-            let mut reader = Reader::new(Cursor::new(&bytes)).expect("file opens");
+            let reader = Reader::new(Cursor::new(&bytes)).expect("file opens");
             assert_eq!(reader.num_records(), 250, "{options:?}");
             // The reader takes the group size from the first chunk.
             assert_eq!(reader.group_size(), group_size.min(250), "{options:?}");
