@@ -44,7 +44,7 @@ pub struct Checkpoint {
     /// The phase the loop was in; `None` in the ancestor's files.
     pub phase: Option<Phase>,
     /// How many manifest records the checkpoint covers. A manifest with more
-    /// records holds experiments finished after the checkpoint was saved. For
+    /// records contains experiments finished after the checkpoint was saved. For
     /// an ancestor file, the length of `design_history`.
     pub manifest_records: u64,
     /// Opaque state the loop stores for an exact resume, such as random

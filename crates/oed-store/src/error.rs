@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 /// An error reading or writing a file of a run directory.
 ///
-/// `Display` starts with the path (and the line, for a manifest line), says
-/// what failed and what to do, for example
+/// `Display` starts with the path (and the line, for a manifest line), then
+/// states what failed and what to do, for example
 /// `oed_results/oed_manifest.jsonl:17: invalid record: missing field `run_uuid`:
 /// fix or remove the line, or read the manifest leniently to skip it`.
 #[derive(Debug)]
@@ -137,18 +137,19 @@ impl StoreError {
         self
     }
 
-    /// The file or directory the error is about; `None` only for a run UUID
-    /// rejected by [`crate::RunId::parse`] outside any file.
+    /// Returns the file or directory the error is about, or `None` for a run
+    /// UUID rejected by [`crate::RunId::parse`] outside any file.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
 
-    /// The 1-based manifest line the error is about, if any.
+    /// Returns the 1-based manifest line the error is about, if any.
     pub fn line(&self) -> Option<u64> {
         self.line
     }
 
-    /// The underlying I/O error, for an error raised by a failed system call.
+    /// Returns the underlying I/O error, for an error raised by a failed system
+    /// call.
     pub fn io_error(&self) -> Option<&io::Error> {
         match &self.kind {
             ErrorKind::Io { source, .. } => Some(source),
@@ -156,14 +157,14 @@ impl StoreError {
         }
     }
 
-    /// Whether the error is a lack of space: a full disk, an exhausted quota or
+    /// Returns true when the error is a lack of space: a full disk, an exhausted quota or
     /// a file-size limit.
     pub fn is_out_of_space(&self) -> bool {
         self.io_error().is_some_and(is_out_of_space)
     }
 
-    /// The reason for rejecting a manifest line, without the path and line
-    /// prefix: what lenient reading reports in [`crate::SkippedLine::reason`].
+    /// Formats the message without the path and line prefix, as lenient
+    /// reading reports it in [`crate::SkippedLine::reason`].
     pub(crate) fn reason(&self) -> String {
         let mut text = String::new();
         self.write_reason(&mut text)

@@ -57,7 +57,7 @@
 //! # Errors
 //!
 //! Every function returns a [`StoreError`], whose message starts with the
-//! path (and the manifest line) and says what to do next. This crate never
+//! path (and the manifest line) and states what to do next. This crate never
 //! prints; it logs with `tracing`, at `warn` for skipped lines, removed torn
 //! writes and missing metadata.
 //!

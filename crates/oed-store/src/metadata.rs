@@ -21,7 +21,7 @@ use crate::{RunDir, RunId, StoreError, atomic_write};
 ///
 /// The metadata is read from `metadata_<uuid>.json`, or from `metadata.json`
 /// when the run has no file of its own yet, and the result is written to both,
-/// so `metadata.json` holds the most recent run and every run keeps its own
+/// so `metadata.json` contains the most recent run and every run keeps its own
 /// file. When neither file exists, nothing is written and a warning is
 /// logged, as the ancestor did.
 ///

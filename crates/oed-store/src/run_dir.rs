@@ -55,7 +55,7 @@ impl RunDir {
         RunDir::open(path)
     }
 
-    /// The directory itself.
+    /// Returns the directory itself.
     pub fn path(&self) -> &Path {
         &self.path
     }

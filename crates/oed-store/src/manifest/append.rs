@@ -71,7 +71,7 @@ impl Manifest {
         self
     }
 
-    /// The manifest's path.
+    /// Returns the manifest's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -81,12 +81,13 @@ impl Manifest {
     /// `save_oed_record`.
     ///
     /// Non-finite result values are written as the strings `"NaN"`,
-    /// `"Infinity"` and `"-Infinity"`, so every line is strict JSON. When the
-    /// file does not end with a newline, the last line is a torn write left by
-    /// a killed writer: if it parses as a record it gets its newline, and
-    /// otherwise it is removed (with a warning) before the new line is written.
-    /// It was never reported as appended, because an append only returns after
-    /// its whole line, newline included, is written.
+    /// `"Infinity"` and `"-Infinity"`, so every line is strict JSON.
+    ///
+    /// When the file does not end with a newline, its last line is a torn
+    /// write left by a killed writer. If that line parses as a record, it gets
+    /// its newline. Otherwise it is removed, with a warning, before the new
+    /// line is written. It was never reported as appended, because an append
+    /// only returns after its whole line, newline included, is written.
     ///
     /// # Errors
     ///

@@ -66,12 +66,12 @@ pub fn load_manifest(
 }
 
 impl LoadedManifest {
-    /// The number of records.
+    /// Returns the number of records.
     pub fn len(&self) -> usize {
         self.records.len()
     }
 
-    /// Whether there are no records.
+    /// Returns true when there are no records.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }
@@ -136,7 +136,7 @@ impl LoadedManifest {
         self.records.len() as u64
     }
 
-    /// The records of one phase, in file order.
+    /// Returns the records of one phase, in file order.
     pub fn phase_records<'a>(
         &'a self,
         phase: &'a Phase,
@@ -146,7 +146,7 @@ impl LoadedManifest {
             .filter(move |record| &record.phase == phase)
     }
 
-    /// The iteration number the next experiment of `phase` gets: one more
+    /// Returns the iteration number of the next experiment of `phase`: one more
     /// than the largest recorded, or 0 when the phase has no records.
     pub fn next_iteration(&self, phase: &Phase) -> u64 {
         self.phase_records(phase)

@@ -8,8 +8,8 @@ use crate::json::quote_bare_non_finite;
 use crate::run_dir::check_directory;
 use crate::{RunId, StoreError};
 
-/// The longest manifest line read, in bytes. A record is under a kilobyte, so
-/// a longer line is damage (for example a file with no newlines), and it is
+/// The maximum length of a manifest line, in bytes. A record is under a
+/// kilobyte, so a longer line is damage (for example a file with no newlines), and it is
 /// reported instead of filling memory.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
@@ -38,7 +38,7 @@ impl ReadOptions {
 pub struct SkippedLine {
     /// The 1-based line number.
     pub line: u64,
-    /// Why the line was skipped, without the path and line prefix.
+    /// The reason the line was skipped, without the path and line prefix.
     pub reason: String,
 }
 
@@ -65,7 +65,7 @@ pub struct ManifestLines {
 
 /// One outcome of reading a line into a buffer.
 enum RawLine {
-    /// The buffer holds the line with this number.
+    /// The buffer contains the line with this number.
     Line(u64),
     /// The line with this number exceeded [`MAX_LINE_BYTES`] and was skipped.
     TooLong(u64),
@@ -98,12 +98,13 @@ impl ManifestLines {
         })
     }
 
-    /// The manifest's path.
+    /// Returns the manifest's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The incomplete last line that was skipped, once iteration has ended.
+    /// Returns the incomplete last line that was skipped, once iteration has
+    /// ended.
     pub fn torn_tail(&self) -> Option<&SkippedLine> {
         self.torn_tail.as_ref()
     }
@@ -254,8 +255,8 @@ pub fn parse_record_line(
     Ok(record)
 }
 
-/// The slow path of [`parse_record_line`], for lines strict JSON parsing
-/// rejects: Python's bare tokens, or damage to name precisely.
+/// Parses a line that strict JSON parsing rejects: the slow path of
+/// [`parse_record_line`], for Python's bare tokens or damage to name precisely.
 fn parse_unusual_line(
     path: &Path,
     line_number: u64,
@@ -283,7 +284,7 @@ fn parse_unusual_line(
     ))
 }
 
-/// Whether a line holds the start of a second record: either a complete JSON
+/// Returns true when a line contains the start of a second record: either a complete JSON
 /// value followed by `{`, or a record's opening `{"timestamp"` after the
 /// start, which an unescaped string cannot contain.
 fn looks_glued(text: &[u8]) -> bool {
@@ -347,13 +348,13 @@ pub struct ManifestReader {
 }
 
 impl ManifestReader {
-    /// The lines skipped so far: invalid lines in lenient mode and, once
+    /// Returns the lines skipped so far: invalid lines in lenient mode and, once
     /// iteration has ended, a torn last line.
     pub fn skipped(&self) -> &[SkippedLine] {
         &self.skipped
     }
 
-    /// The manifest's path.
+    /// Returns the manifest's path.
     pub fn path(&self) -> &Path {
         self.lines.path()
     }

@@ -7,6 +7,8 @@
 //! `main` rather than the libtest harness so that a child run does not list
 //! or run tests. Arguments that are not flags filter tests by name, like
 //! libtest's; `--list` lists them.
+// Printing test progress is this harness's job.
+#![allow(clippy::print_stdout)]
 
 mod child;
 mod scenarios;
@@ -57,7 +59,8 @@ fn main() {
         .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
         .collect();
 
-    println!("\nrunning {} tests", selected.len());
+    let total = selected.len();
+    println!("\nrunning {total} tests");
     let mut failed = Vec::new();
     for (name, test) in selected {
         print!("test {name} ... ");
@@ -75,5 +78,5 @@ fn main() {
         println!("\nfailures: {}", failed.join(", "));
         std::process::exit(101);
     }
-    println!("\ntest result: ok. {} passed", TESTS.len());
+    println!("\ntest result: ok. {total} passed");
 }

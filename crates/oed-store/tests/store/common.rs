@@ -66,7 +66,7 @@ pub fn failed_record(iteration: u64) -> ExperimentRecord {
     }
 }
 
-/// Whether two floats are the same value: equal bits, or both NaN.
+/// Returns true when two floats are the same value: equal bits, or both NaN.
 pub fn same_float(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }

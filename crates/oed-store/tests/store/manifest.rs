@@ -284,7 +284,7 @@ fn queries_find_runs_and_phases() {
     let root = tempfile::tempdir().unwrap();
     let dir = run_dir(&root);
     let mut manifest = Manifest::open(&dir).unwrap().with_sync(SyncMode::Never);
-    let mut records = vec![record(0), record(1), record(0), record(1), record(2)];
+    let mut records = [record(0), record(1), record(0), record(1), record(2)];
     for (index, record) in records.iter_mut().enumerate() {
         if index >= 2 {
             record.phase = Phase::Optimization;
