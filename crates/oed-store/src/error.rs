@@ -165,7 +165,7 @@ impl StoreError {
 
     /// Formats the message without the path and line prefix, as lenient
     /// reading reports it in [`crate::SkippedLine::reason`].
-    pub(crate) fn reason(&self) -> String {
+    pub fn reason(&self) -> String {
         let mut text = String::new();
         self.write_reason(&mut text)
             .expect("formatting into a String does not fail");

@@ -132,6 +132,18 @@ impl LoadedManifest {
     /// `data_<uuid>.arrayrecord` starting at index 0, so the useful count is
     /// that of manifest records, which a checkpoint compares with its
     /// `manifest_records`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use oed_store::{load_manifest, ReadOptions, RunDir};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let dir = RunDir::create(root.path().join("oed_results"))?;
+    /// let manifest = load_manifest(dir.manifest_path(), ReadOptions::strict())?;
+    /// assert_eq!(manifest.next_record_index(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn next_record_index(&self) -> u64 {
         self.records.len() as u64
     }

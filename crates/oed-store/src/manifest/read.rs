@@ -318,6 +318,25 @@ fn describe_json_error(error: &serde_json::Error) -> String {
 /// # Errors
 ///
 /// As [`ManifestLines::open`].
+///
+/// # Examples
+///
+/// ```
+/// use oed_store::{read_manifest, ReadOptions};
+///
+/// let root = tempfile::tempdir()?;
+/// let path = root.path().join("oed_manifest.jsonl");
+/// std::fs::write(&path, "not a record\n")?;
+///
+/// let mut reader = read_manifest(&path, ReadOptions::lenient())?;
+/// assert!(reader.next().is_none());
+/// assert_eq!(reader.skipped()[0].line, 1);
+///
+/// let mut reader = read_manifest(&path, ReadOptions::strict())?;
+/// let error = reader.next().unwrap().unwrap_err();
+/// assert!(error.to_string().contains("oed_manifest.jsonl:1: invalid record"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_manifest(
     path: impl AsRef<Path>,
     options: ReadOptions,
