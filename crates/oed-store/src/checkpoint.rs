@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::json::{from_slice_lenient, timestamp_now};
+use crate::run_dir::check_directory;
 use crate::{RunDir, StoreError, atomic_write};
 
 /// The checkpoint layout this version writes. Version 0 is the ancestor's
@@ -183,6 +184,7 @@ pub fn load_checkpoint(dir: &RunDir) -> Result<Option<Checkpoint>, StoreError> {
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            check_directory(dir.path())?;
             tracing::debug!(path = %path.display(), "no checkpoint");
             return Ok(None);
         }

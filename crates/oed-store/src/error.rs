@@ -157,8 +157,9 @@ impl StoreError {
         }
     }
 
-    /// Returns true when the error is a lack of space: a full disk, an exhausted quota or
-    /// a file-size limit.
+    /// Returns true when the error is a lack of space: a full disk, an exhausted
+    /// quota or a file-size limit. A process that exceeds its `RLIMIT_FSIZE`
+    /// gets this error only if it ignores `SIGXFSZ`, which otherwise kills it.
     pub fn is_out_of_space(&self) -> bool {
         self.io_error().is_some_and(is_out_of_space)
     }

@@ -55,6 +55,10 @@ const TORN_TAIL_REASON: &str =
 /// yielded, a warning names it, and [`ManifestLines::torn_tail`] reports it
 /// once iteration ends. A line longer than [`MAX_LINE_BYTES`] is yielded as an
 /// error and iteration goes on; an I/O error is yielded and ends iteration.
+///
+/// Reading takes no lock, so a reader that reaches the end while a writer is
+/// appending may see the line being written as torn. It skips that line with
+/// the same warning, and the next read finds it complete.
 #[derive(Debug)]
 pub struct ManifestLines {
     path: PathBuf,

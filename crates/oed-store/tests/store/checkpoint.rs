@@ -121,3 +121,16 @@ fn damaged_checkpoints_are_reported() {
         assert!(text.contains(expected), "{text}");
     }
 }
+
+#[test]
+fn removed_directory_is_an_error() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(&root);
+    std::fs::remove_dir(dir.path()).unwrap();
+    let error = load_checkpoint(&dir).unwrap_err();
+    assert!(
+        error.to_string().contains("run directory not found"),
+        "{error}"
+    );
+    assert!(!dir.path().exists(), "reading created the directory");
+}
