@@ -2,14 +2,15 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use oed_model::{Design, ExperimentResult};
 
 use crate::error::RunError;
 use crate::metrics::{GenerationView, MetricsAccumulator};
-use crate::smc::{self, SmcConfig, TrajectoryMode};
-use crate::trajectory::{self, TrajectoryWriter};
+use crate::smc::{self, Generation, SmcConfig, TrajectoryMode};
+use crate::trajectory::{self, TrajectoryWriter, WriterMessage};
 
 /// Runs experiments: one design and seed in, metrics and a trajectory out.
 pub trait Runner: Send + Sync {
@@ -26,15 +27,15 @@ pub trait Runner: Send + Sync {
 pub struct RunRequest<'a> {
     pub design: &'a Design,
     pub seed: u64,
-    /// Where the trajectory goes; `None` writes none, and the metrics are
-    /// still computed.
+    /// Path of the trajectory file. `None` writes no file, and the metrics
+    /// are still computed.
     pub trajectory_path: Option<&'a Path>,
     /// Checked once per generation. When set, the run stops with a cancelled
     /// error and its partial trajectory is removed.
     pub cancel: Option<&'a AtomicBool>,
 }
 
-/// What a finished experiment produced.
+/// The products of a finished experiment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunOutcome {
     pub result: ExperimentResult,
@@ -61,6 +62,81 @@ impl NativeRunner {
     /// The runner's settings.
     pub fn config(&self) -> &SmcConfig {
         &self.config
+    }
+
+    /// Runs the simulation with the trajectory written on a second thread, so
+    /// that compressing and writing records overlaps the next generations.
+    fn simulate_writing(
+        &self,
+        request: &RunRequest<'_>,
+        writer: TrajectoryWriter,
+    ) -> Result<(ExperimentResult, u64, u64), RunError> {
+        std::thread::scope(|scope| {
+            // At most three records are in memory: one being encoded, one
+            // queued and one being written.
+            let (messages, received) = mpsc::sync_channel(1);
+            let (spare_sender, spare) = mpsc::channel();
+            let thread = scope.spawn(move || writer.drain(received, spare_sender));
+
+            let sink = RecordSink { messages, spare };
+            let simulated = self.simulate(request, Some(&sink));
+            if simulated.is_ok() {
+                // A failed send means the writer stopped on an error, which
+                // the join returns.
+                let _ = sink.messages.send(WriterMessage::Finish);
+            }
+            drop(sink);
+
+            let written = thread.join().expect("trajectory writer thread panicked");
+            match (simulated, written) {
+                (Ok(result), Some(Ok((records, bytes)))) => Ok((result, records, bytes)),
+                (_, Some(Err(error))) => Err(error),
+                (Err(Stop::Run(error)), _) => Err(error),
+                // The writer returns nothing only when Finish was never sent,
+                // and a send fails only after the writer failed.
+                (Ok(_), None) | (Err(Stop::WriterGone), None | Some(Ok(_))) => {
+                    unreachable!("writer thread and simulation disagree on how the run ended")
+                }
+            }
+        })
+    }
+
+    /// Runs the simulation, feeding every generation to the metrics and the
+    /// recorded ones to `sink`.
+    fn simulate(
+        &self,
+        request: &RunRequest<'_>,
+        sink: Option<&RecordSink>,
+    ) -> Result<ExperimentResult, Stop> {
+        let last = request.design.n_generations;
+        let mode = self.config.trajectory;
+        let mut accumulator = MetricsAccumulator::new();
+        let mut result = None;
+
+        smc::simulate(request.design, &self.config, request.seed, |generation| {
+            if request
+                .cancel
+                .is_some_and(|flag| flag.load(Ordering::Relaxed))
+            {
+                return Err(Stop::Run(RunError::cancelled()));
+            }
+            let view = GenerationView {
+                n: generation.n,
+                sequences: generation.states,
+                fitness: generation.fitness,
+            };
+            accumulator.observe(view);
+            if generation.generation == last {
+                result = Some(accumulator.finish(view));
+            }
+            match sink {
+                Some(sink) if mode.records(generation.generation, last) => {
+                    sink.send(generation, self.config.beta)
+                }
+                _ => Ok(()),
+            }
+        })?;
+        Ok(result.expect("the last generation was observed"))
     }
 
     fn validate(&self, design: &Design) -> Result<(), RunError> {
@@ -96,48 +172,17 @@ impl Runner for NativeRunner {
         let design = request.design;
         self.validate(design)?;
 
-        let mode = match request.trajectory_path {
-            Some(_) => self.config.trajectory,
-            None => TrajectoryMode::None,
-        };
-        let mut writer = match (request.trajectory_path, mode) {
-            (Some(path), mode) if mode != TrajectoryMode::None => {
+        let writer = match request.trajectory_path {
+            Some(path) if self.config.trajectory != TrajectoryMode::None => {
                 Some(TrajectoryWriter::create(path)?)
             }
             _ => None,
         };
-
-        let last = design.n_generations;
-        let mut accumulator = MetricsAccumulator::new();
-        let mut result = None;
-        smc::simulate(design, &self.config, request.seed, |generation| {
-            if request
-                .cancel
-                .is_some_and(|flag| flag.load(Ordering::Relaxed))
-            {
-                return Err(RunError::cancelled());
-            }
-            let view = GenerationView {
-                n: generation.n,
-                sequences: generation.states,
-                fitness: generation.fitness,
-            };
-            accumulator.observe(view);
-            if generation.generation == last {
-                result = Some(accumulator.finish(view));
-            }
-            match writer.as_mut() {
-                Some(writer) if mode.records(generation.generation, last) => {
-                    writer.write(generation, self.config.beta)
-                }
-                _ => Ok(()),
-            }
-        })?;
-
-        let (record_count, trajectory_bytes) = match writer {
-            Some(writer) => writer.finish()?,
-            None => (0, 0),
+        let (result, record_count, trajectory_bytes) = match writer {
+            None => (self.simulate(request, None)?, 0, 0),
+            Some(writer) => self.simulate_writing(request, writer)?,
         };
+
         let elapsed = started.elapsed();
         tracing::debug!(
             seed = request.seed,
@@ -147,7 +192,7 @@ impl Runner for NativeRunner {
             "finished SMC run"
         );
         Ok(RunOutcome {
-            result: result.expect("the last generation was observed"),
+            result,
             record_count,
             trajectory_bytes,
             elapsed,
@@ -158,5 +203,39 @@ impl Runner for NativeRunner {
         let records = self.config.trajectory.record_count(design.n_generations);
         let particles = usize::try_from(design.population_size).unwrap_or(usize::MAX);
         trajectory::estimate_file_bytes(records, particles, design.n as usize)
+    }
+}
+
+/// The reason a simulation stopped early.
+#[derive(Debug)]
+enum Stop {
+    Run(RunError),
+    /// The writer thread stopped on an error, which its join returns.
+    WriterGone,
+}
+
+impl From<Stop> for RunError {
+    fn from(stop: Stop) -> RunError {
+        match stop {
+            Stop::Run(error) => error,
+            Stop::WriterGone => unreachable!("only runs that write a trajectory see the writer"),
+        }
+    }
+}
+
+/// The simulation's end of the channel to the writer thread.
+struct RecordSink {
+    messages: SyncSender<WriterMessage>,
+    /// Buffers the writer has written, for reuse.
+    spare: Receiver<Vec<u8>>,
+}
+
+impl RecordSink {
+    fn send(&self, generation: &Generation<'_>, beta: f64) -> Result<(), Stop> {
+        let mut record = self.spare.try_recv().unwrap_or_default();
+        trajectory::encode_record(generation, beta, &mut record);
+        self.messages
+            .send(WriterMessage::Record(record))
+            .map_err(|_| Stop::WriterGone)
     }
 }

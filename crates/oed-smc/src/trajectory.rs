@@ -9,6 +9,7 @@
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender};
 
 use arrayrecord::{Reader, Writer, WriterOptions};
 use oed_model::ExperimentResult;
@@ -197,7 +198,15 @@ pub(crate) struct TrajectoryWriter {
     path: PathBuf,
     partial: PathBuf,
     writer: Option<Writer<File>>,
-    record: Vec<u8>,
+}
+
+/// A message from the simulation to the writer thread.
+#[derive(Debug)]
+pub(crate) enum WriterMessage {
+    /// One encoded record, to append.
+    Record(Vec<u8>),
+    /// The run succeeded: finish the file and move it into place.
+    Finish,
 }
 
 impl TrajectoryWriter {
@@ -214,17 +223,41 @@ impl TrajectoryWriter {
             path: path.to_path_buf(),
             partial,
             writer: Some(writer),
-            record: Vec::new(),
         })
     }
 
-    /// Appends one generation.
-    pub(crate) fn write(&mut self, generation: &Generation<'_>, beta: f64) -> Result<(), RunError> {
-        encode_record(generation, beta, &mut self.record);
+    /// Appends one encoded record.
+    pub(crate) fn write(&mut self, record: &[u8]) -> Result<(), RunError> {
         let writer = self.writer.as_mut().expect("writer is open until finish");
         writer
-            .write(&self.record)
+            .write(record)
             .map_err(|e| RunError::trajectory(&self.partial, e))
+    }
+
+    /// Writes the records received until [`WriterMessage::Finish`], then
+    /// finishes the file, and returns the record count and file size. Each
+    /// written buffer goes back through `spare` for reuse.
+    ///
+    /// When the channel closes without `Finish`, the run failed: the partial
+    /// file is removed and the result is `None`.
+    pub(crate) fn drain(
+        mut self,
+        messages: Receiver<WriterMessage>,
+        spare: Sender<Vec<u8>>,
+    ) -> Option<Result<(u64, u64), RunError>> {
+        for message in messages {
+            match message {
+                WriterMessage::Record(record) => {
+                    if let Err(error) = self.write(&record) {
+                        return Some(Err(error));
+                    }
+                    // The simulation may have ended; the buffer is then dropped.
+                    let _ = spare.send(record);
+                }
+                WriterMessage::Finish => return Some(self.finish()),
+            }
+        }
+        None
     }
 
     /// Writes the footer, syncs the file and renames it to its final path.
@@ -340,7 +373,7 @@ fn parse_record(bytes: &[u8]) -> Result<RecordView<'_>, String> {
     })
 }
 
-/// Recomputes the five metrics from a trajectory holding every generation,
+/// Recomputes the five metrics from a trajectory containing every generation,
 /// 0 to G, as a run with [`crate::TrajectoryMode::EveryGeneration`] writes it.
 pub fn recompute_metrics(path: &Path) -> Result<ExperimentResult, TrajectoryError> {
     let mut reader = Reader::open(path).map_err(|e| TrajectoryError::read(path, e))?;
