@@ -266,3 +266,50 @@ fn killed_run_leaves_only_partial() {
     assert_eq!(dir_entries(dir.path()), ["data.arrayrecord.partial"]);
     assert!(recompute_metrics(&partial).is_err());
 }
+
+/// Set in the child process of `write_failure_removes_partial`.
+const FULL_DISK_CHILD_DIR: &str = "OED_SMC_TEST_FULL_DISK_CHILD_DIR";
+
+/// Runs into the directory in `OED_SMC_TEST_FULL_DISK_CHILD_DIR` under a file
+/// size limit when the variable is set, as the child that
+/// `write_failure_removes_partial` starts; does nothing otherwise.
+#[test]
+fn full_disk_child_helper() {
+    let Some(dir) = std::env::var_os(FULL_DISK_CHILD_DIR) else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let path = dir.join("data.arrayrecord");
+    let mut design = small_design();
+    design.population_size = 5000;
+    design.n = 100;
+    design.n_generations = 100;
+    let error = run(SmcConfig::default(), &design, 1, Some(&path)).unwrap_err();
+
+    let message = error.to_string();
+    assert!(message.contains("data.arrayrecord.partial"), "{message}");
+    assert!(message.contains("failed to"), "{message}");
+    assert!(!error.is_cancelled());
+    assert!(dir_entries(dir).is_empty(), "{:?}", dir_entries(dir));
+}
+
+#[test]
+fn write_failure_removes_partial() {
+    // The shell ignores SIGXFSZ, which stays ignored across exec, and limits
+    // file size to 1 MiB, so writes past it fail with EFBIG.
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 2048; exec \"$0\" \"$@\"")
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "trajectory::full_disk_child_helper"])
+        .args(["--test-threads", "1", "--nocapture"])
+        .env(FULL_DISK_CHILD_DIR, dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+    assert!(dir_entries(dir.path()).is_empty());
+}
