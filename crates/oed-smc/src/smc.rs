@@ -22,7 +22,8 @@ pub enum TrajectoryMode {
 }
 
 impl TrajectoryMode {
-    /// Whether generation `generation` of `last` is recorded.
+    /// Returns whether generation `generation` of a run ending at `last` is
+    /// recorded.
     pub fn records(self, generation: u32, last: u32) -> bool {
         match self {
             TrajectoryMode::EveryGeneration => true,
@@ -53,7 +54,7 @@ pub struct SmcConfig {
     pub resampling: Resampling,
     /// Selection strength: the log-weight of a particle is `beta * fitness`.
     pub beta: f64,
-    /// Which generations are written to the trajectory.
+    /// The generations written to the trajectory.
     pub trajectory: TrajectoryMode,
 }
 
@@ -67,7 +68,7 @@ impl Default for SmcConfig {
     }
 }
 
-/// The state of one generation, as the runner's observer sees it.
+/// The state of one generation, as passed to the runner's observer.
 #[derive(Debug)]
 pub(crate) struct Generation<'a> {
     pub(crate) generation: u32,
@@ -140,6 +141,9 @@ pub(crate) fn simulate<E>(
 
     let mut log_z = 0.0;
     for generation in 1..=design.n_generations {
+        // NOTE: branch_length does not enter the simulation: each site mutates
+        // with probability mutation_rate per generation, as in the ancestor's
+        // SMC configuration. It only scales Design::effective_mutation_rate.
         let mut rng = rng::stream(seed, Purpose::Resampling, generation, 0);
         config
             .resampling
