@@ -50,34 +50,40 @@ impl fmt::Display for Acquisition {
     }
 }
 
-/// Returns the acquisition value of `design`, whose features are `features`.
+/// Returns the acquisition value of `design`, whose features are `features`
+/// and whose standardised predictive mean and latent variance per metric are
+/// `predicted` (see [`Surrogates::predict_batch`]).
 pub(crate) fn score(
     acquisition: &Acquisition,
     surrogates: &Surrogates,
     encoding: &DesignEncoding,
     design: &Design,
     features: &[f64],
+    predicted: &[(f64, f64); 5],
 ) -> f64 {
     match acquisition {
-        Acquisition::Information => information(surrogates, features),
-        Acquisition::Fim => fisher_log_determinant(surrogates, encoding, design, features),
+        Acquisition::Information => information(surrogates, predicted),
+        Acquisition::Fim => {
+            fisher_log_determinant(surrogates, encoding, design, features, predicted)
+        }
         Acquisition::Ucb { target, kappa } => {
             let index = Metric::ALL.iter().position(|m| m == target).unwrap_or(0);
-            let (mean, variance) = surrogates.models[index].predict(features);
+            let (mean, variance) = predicted[index];
+            let (mean, variance) = surrogates.models[index].unstandardise(mean, variance);
             mean + kappa * variance.sqrt()
         }
     }
 }
 
-/// The mutual information between a noisy observation at `features` and each
-/// latent function, summed over the metrics. Prior-only models add the same
-/// constant to every candidate.
-fn information(surrogates: &Surrogates, features: &[f64]) -> f64 {
+/// The mutual information between a noisy observation and each latent
+/// function, summed over the metrics. Prior-only models add the same constant
+/// to every candidate.
+fn information(surrogates: &Surrogates, predicted: &[(f64, f64); 5]) -> f64 {
     surrogates
         .models
         .iter()
-        .map(|model| {
-            let (_, variance) = model.predict_standardised(features);
+        .zip(predicted)
+        .map(|(model, (_, variance))| {
             0.5 * (variance / model.noise_variance_standardised()).ln_1p()
         })
         .sum()
@@ -94,17 +100,17 @@ fn fisher_log_determinant(
     encoding: &DesignEncoding,
     design: &Design,
     features: &[f64],
+    predicted: &[(f64, f64); 5],
 ) -> f64 {
     let dimension = encoding.unit_dimension();
     let feature_jacobian = encoding.feature_jacobian(design);
     let mut fisher = DMatrix::identity(dimension, dimension) * FIM_RIDGE;
-    for model in &surrogates.models {
+    for (model, (_, variance)) in surrogates.models.iter().zip(predicted) {
         if model.is_prior_only() {
             continue;
         }
         let feature_gradient = DVector::from_vec(model.mean_gradient_standardised(features));
         let unit_gradient = feature_jacobian.tr_mul(&feature_gradient);
-        let (_, variance) = model.predict_standardised(features);
         let weight = 1.0 / (variance + model.noise_variance_standardised());
         fisher += weight * &unit_gradient * unit_gradient.transpose();
     }
@@ -172,7 +178,15 @@ mod tests {
             let values: Vec<f64> = candidates(&encoding, 50, 2)
                 .iter()
                 .map(|(design, features)| {
-                    score(&Acquisition::Fim, &surrogates, &encoding, design, features)
+                    let predicted = surrogates.predict_batch(std::slice::from_ref(features))[0];
+                    score(
+                        &Acquisition::Fim,
+                        &surrogates,
+                        &encoding,
+                        design,
+                        features,
+                        &predicted,
+                    )
                 })
                 .collect();
             assert!(values.iter().all(|v| v.is_finite()), "{mode}: {values:?}");
@@ -208,6 +222,7 @@ mod tests {
             .unwrap();
         let (design, _) = &candidates(&encoding, 1, 1)[0];
         let at_data = encoding.features(design).unwrap();
-        assert!(information(&surrogates, &centre) > information(&surrogates, &at_data));
+        let predicted = surrogates.predict_batch(&[centre, at_data]);
+        assert!(information(&surrogates, &predicted[0]) > information(&surrogates, &predicted[1]));
     }
 }

@@ -10,17 +10,17 @@ use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::Kernel;
 use crate::gp::Hyperparameters;
 use crate::optimise::{self, AscentSettings, Objective};
+use crate::{Kernel, linalg};
 
 /// Maximum number of points the hyperparameters are fitted on.
 ///
 /// Each likelihood evaluation costs a Cholesky factorisation and an inverse,
 /// O(n^3). Beyond this size a random subsample sets the hyperparameters, and
-/// the process still conditions on every point; 256 points pin down at most
-/// ten hyperparameters well, and keep one evaluation to a few milliseconds.
-pub const MAX_FIT_POINTS: usize = 256;
+/// the process still conditions on every point; 128 points pin down at most
+/// ten hyperparameters well and keep one evaluation near a millisecond.
+pub const MAX_FIT_POINTS: usize = 128;
 
 /// Bounds of the log hyperparameters. Features span [0, 1] over the parameter
 /// space and outputs are standardised, so these ranges cover every sensible
@@ -67,7 +67,7 @@ impl Objective for MarginalLikelihood<'_> {
         let weights = factor.solve(self.targets);
         let value = log_likelihood(&factor, self.targets, &weights);
         let mut residual: DMatrix<f64> = &weights * weights.transpose();
-        residual -= factor.inverse();
+        residual -= linalg::inverse_from_factor(factor.l_dirty());
 
         let dimension = hyperparameters.length_scales.len();
         let inverse_squares: Vec<f64> = hyperparameters

@@ -1,9 +1,9 @@
-use nalgebra::{Cholesky, DVector, Dyn};
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::fit::{self, MarginalLikelihood};
-use crate::{Kernel, SurrogateError};
+use crate::{Kernel, SurrogateError, linalg};
 
 /// Fewer finite training points than this give a prior-only process.
 pub const MIN_TRAINING_POINTS: usize = 2;
@@ -240,10 +240,7 @@ impl GaussianProcess {
     /// (without observation noise) at `x`, in the original output units.
     pub fn predict(&self, x: &[f64]) -> (f64, f64) {
         let (mean, variance) = self.predict_standardised(x);
-        (
-            self.output_mean + self.output_scale * mean,
-            self.output_scale * self.output_scale * variance,
-        )
+        self.unstandardise(mean, variance)
     }
 
     /// Returns the gradient of the predictive mean with respect to `x`, in
@@ -300,6 +297,35 @@ impl GaussianProcess {
         factor.l_dirty().solve_lower_triangular_mut(&mut solved);
         let variance = (signal_variance - solved.norm_squared()).max(0.0);
         (mean, variance)
+    }
+
+    /// Returns the standardised predictive mean and latent variance at each
+    /// point, with one blocked triangular solve for all of them.
+    pub(crate) fn predict_batch_standardised(&self, points: &[Vec<f64>]) -> Vec<(f64, f64)> {
+        let signal_variance = self.hyperparameters.signal_variance;
+        let Some(factor) = &self.factor else {
+            return vec![(0.0, signal_variance); points.len()];
+        };
+        let inverse_squares = self.inverse_squared_length_scales();
+        let mut cross = DMatrix::from_fn(self.inputs.len(), points.len(), |row, column| {
+            let r2 = fit::scaled_distance2(&points[column], &self.inputs[row], &inverse_squares);
+            signal_variance * self.kernel.correlation(r2)
+        });
+        let means = cross.tr_mul(&self.weights);
+        linalg::solve_lower_triangular_blocked(factor.l_dirty(), &mut cross);
+        means
+            .iter()
+            .zip(cross.column_iter())
+            .map(|(&mean, solved)| (mean, (signal_variance - solved.norm_squared()).max(0.0)))
+            .collect()
+    }
+
+    /// Converts a standardised mean and variance to original units.
+    pub(crate) fn unstandardise(&self, mean: f64, variance: f64) -> (f64, f64) {
+        (
+            self.output_mean + self.output_scale * mean,
+            self.output_scale * self.output_scale * variance,
+        )
     }
 
     /// Returns the gradient of the standardised predictive mean.
@@ -456,6 +482,31 @@ mod tests {
             assert!(
                 (mean - expected).abs() < 0.05,
                 "{mean} vs {expected} at {probe:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn batch_prediction_matches_single_prediction() {
+        let x: Vec<Vec<f64>> = (0..150)
+            .map(|i| vec![(i as f64 * 0.618).fract(), (i as f64 * 0.377).fract()])
+            .collect();
+        let y: Vec<f64> = x.iter().map(|p| smooth(p)).collect();
+        let gp = GaussianProcess::with_hyperparameters(
+            &x,
+            &y,
+            Kernel::Matern52,
+            Hyperparameters::initial(2),
+        )
+        .unwrap();
+        let probes = grid(7);
+        let batch = gp.predict_batch_standardised(&probes);
+        for (probe, (batch_mean, batch_variance)) in probes.iter().zip(batch) {
+            let (mean, variance) = gp.predict_standardised(probe);
+            assert!((mean - batch_mean).abs() < 1e-10, "{mean} vs {batch_mean}");
+            assert!(
+                (variance - batch_variance).abs() < 1e-10,
+                "{variance} vs {batch_variance}"
             );
         }
     }

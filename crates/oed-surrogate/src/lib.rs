@@ -29,6 +29,7 @@ mod features;
 mod fit;
 mod gp;
 mod kernel;
+mod linalg;
 mod optimise;
 mod propose;
 mod surrogates;

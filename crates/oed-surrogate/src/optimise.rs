@@ -1,12 +1,14 @@
-//! Projected gradient ascent in a box, used to fit GP hyperparameters.
+//! Spectral projected gradient ascent in a box, used to fit GP
+//! hyperparameters.
 //!
 //! The log marginal likelihood has an analytic gradient and at most ten
 //! parameters (log length scales, log signal and log noise variance), each
-//! bounded. Gradient ascent with an Armijo backtracking line search, projected
-//! onto the box, is enough for that: it needs no new dependency, it is
-//! deterministic, and it handles the bounds exactly, where an unconstrained
-//! L-BFGS would need a reparametrisation. It converges more slowly than a
-//! quasi-Newton method, which the iteration cap and the multi-start absorb.
+//! bounded. The spectral projected gradient method (Birgin, Martínez and
+//! Raydan, SIAM J. Optim. 10(4), 2000) suits that: a gradient step projected
+//! onto the box, with the Barzilai-Borwein step length, which brings in
+//! curvature at no cost, and an Armijo backtracking line search. It needs no
+//! new dependency, it is deterministic, and it handles the bounds exactly,
+//! where an unconstrained L-BFGS would need a reparametrisation.
 
 /// A function to maximise, with its gradient.
 pub(crate) trait Objective {
@@ -30,7 +32,7 @@ pub(crate) struct AscentSettings {
 impl Default for AscentSettings {
     fn default() -> AscentSettings {
         AscentSettings {
-            max_iterations: 80,
+            max_iterations: 100,
             step_tolerance: 1e-4,
             value_tolerance: 1e-7,
         }
@@ -43,6 +45,8 @@ const ARMIJO: f64 = 1e-4;
 const MAX_HALVINGS: usize = 30;
 /// Largest coordinate move of the first step.
 const FIRST_STEP: f64 = 0.5;
+/// Safeguards of the Barzilai-Borwein step length.
+const STEP_RANGE: (f64, f64) = (1e-10, 1e10);
 
 /// Maximises `objective` over the box `[lower, upper]` from `start` (clamped
 /// into the box) and returns the best point and its value.
@@ -58,39 +62,58 @@ pub(crate) fn maximise(
     let mut x = project(start, lower, upper);
     let (mut value, mut gradient) = objective.value_and_gradient(&x)?;
     let max_gradient = gradient.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
-    let mut step = FIRST_STEP / max_gradient.max(1e-12);
+    let mut step = (FIRST_STEP / max_gradient.max(1e-12)).clamp(STEP_RANGE.0, STEP_RANGE.1);
 
     for _ in 0..settings.max_iterations {
-        // Backtrack along the projected gradient until the Armijo condition holds.
+        // The ascent direction: the projected gradient step, minus x.
+        let moved: Vec<f64> = x.iter().zip(&gradient).map(|(x, g)| x + step * g).collect();
+        let direction: Vec<f64> = project(&moved, lower, upper)
+            .iter()
+            .zip(&x)
+            .map(|(p, x)| p - x)
+            .collect();
+        if direction.iter().all(|d| d.abs() < settings.step_tolerance) {
+            break;
+        }
+        let slope: f64 = direction.iter().zip(&gradient).map(|(d, g)| d * g).sum();
+
+        // Backtrack along the direction until the Armijo condition holds.
+        let mut fraction = 1.0;
         let mut accepted = None;
         for _ in 0..MAX_HALVINGS {
-            let moved: Vec<f64> = x.iter().zip(&gradient).map(|(x, g)| x + step * g).collect();
-            let candidate = project(&moved, lower, upper);
-            let largest_move = max_distance(&candidate, &x);
-            if largest_move < settings.step_tolerance {
-                return Some((x, value));
-            }
-            let predicted_gain: f64 = candidate
+            let candidate: Vec<f64> = x
                 .iter()
-                .zip(&x)
-                .zip(&gradient)
-                .map(|((c, x), g)| (c - x) * g)
-                .sum();
+                .zip(&direction)
+                .map(|(x, d)| x + fraction * d)
+                .collect();
             let candidate_value = objective.value(&candidate);
-            if candidate_value.is_some_and(|v| v >= value + ARMIJO * predicted_gain) {
+            if candidate_value.is_some_and(|v| v >= value + ARMIJO * fraction * slope) {
                 accepted = Some(candidate);
                 break;
             }
-            step *= 0.5;
+            fraction *= 0.5;
         }
         let Some(candidate) = accepted else {
-            return Some((x, value));
+            break;
+        };
+        let Some((new_value, new_gradient)) = objective.value_and_gradient(&candidate) else {
+            break;
         };
 
-        // Move, then try a longer step next time.
-        let Some((new_value, new_gradient)) = objective.value_and_gradient(&candidate) else {
-            return Some((x, value));
+        // Barzilai-Borwein length s.s / s.y for the next step, with
+        // y the change of the gradient of -f.
+        let (mut ss, mut sy) = (0.0, 0.0);
+        for i in 0..x.len() {
+            let s = candidate[i] - x[i];
+            ss += s * s;
+            sy -= s * (new_gradient[i] - gradient[i]);
+        }
+        step = if sy > 0.0 {
+            (ss / sy).clamp(STEP_RANGE.0, STEP_RANGE.1)
+        } else {
+            STEP_RANGE.1
         };
+
         let gain = new_value - value;
         x = candidate;
         value = new_value;
@@ -98,7 +121,6 @@ pub(crate) fn maximise(
         if gain < settings.value_tolerance * (1.0 + value.abs()) {
             break;
         }
-        step *= 2.0;
     }
     Some((x, value))
 }
@@ -108,12 +130,6 @@ fn project(x: &[f64], lower: &[f64], upper: &[f64]) -> Vec<f64> {
         .zip(lower.iter().zip(upper))
         .map(|(x, (lo, hi))| x.clamp(*lo, *hi))
         .collect()
-}
-
-fn max_distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()))
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ const REFINED_CANDIDATES: usize = 4;
 /// First and smallest step of the coordinate search, in unit-cube units.
 const REFINE_FIRST_STEP: f64 = 0.05;
 const REFINE_MIN_STEP: f64 = 1.0 / 512.0;
+/// Candidates scored together: one blocked triangular solve per metric.
+const SCORE_CHUNK: usize = 256;
 /// Maximum acquisition evaluations of one coordinate search.
 const REFINE_MAX_EVALUATIONS: usize = 200;
 
@@ -200,13 +202,12 @@ impl Search<'_> {
         candidates: &[Vec<f64>],
         taken: &[Vec<f64>],
     ) -> Result<Scored, SurrogateError> {
-        let scored: Vec<Option<Scored>> = candidates
-            .par_iter()
-            .map(|point| self.evaluate(surrogates, point.clone()))
+        let scored: Vec<Scored> = candidates
+            .par_chunks(SCORE_CHUNK)
+            .flat_map_iter(|chunk| self.evaluate(surrogates, chunk.to_vec()))
             .collect();
         let mut eligible: Vec<Scored> = scored
             .into_iter()
-            .flatten()
             .filter(|s| s.value.is_finite() && is_new(&s.unit, taken))
             .collect();
         if eligible.is_empty() {
@@ -223,67 +224,92 @@ impl Search<'_> {
             .into_par_iter()
             .map(|start| self.refine(surrogates, start, taken))
             .collect();
-        let mut best: Option<Scored> = None;
-        for candidate in refined {
-            if best.as_ref().is_none_or(|b| candidate.value > b.value) {
-                best = Some(candidate);
-            }
+        Ok(first_maximum(refined).expect("at least one eligible candidate"))
+    }
+
+    /// Scores the designs of `points` with one batched prediction per metric.
+    /// Points whose design has non-finite features are dropped.
+    fn evaluate(&self, surrogates: &Surrogates, points: Vec<Vec<f64>>) -> Vec<Scored> {
+        let mut encoded = Vec::with_capacity(points.len());
+        let mut features = Vec::with_capacity(points.len());
+        for point in points {
+            let design = self.encoding.design_from_unit(&point);
+            let Some(design_features) = self.encoding.features(&design) else {
+                continue;
+            };
+            let unit = self.encoding.unit_from_design(&design);
+            features.push(design_features);
+            encoded.push((point, unit, design));
         }
-        Ok(best.expect("at least one eligible candidate"))
+
+        let predicted = surrogates.predict_batch(&features);
+        encoded
+            .into_iter()
+            .zip(features)
+            .zip(predicted)
+            .map(|(((point, unit, design), features), predicted)| {
+                let value = acquisition::score(
+                    self.acquisition,
+                    surrogates,
+                    self.encoding,
+                    &design,
+                    &features,
+                    &predicted,
+                );
+                Scored {
+                    point,
+                    unit,
+                    design,
+                    features,
+                    value,
+                }
+            })
+            .collect()
     }
 
-    fn evaluate(&self, surrogates: &Surrogates, point: Vec<f64>) -> Option<Scored> {
-        let design = self.encoding.design_from_unit(&point);
-        let features = self.encoding.features(&design)?;
-        let unit = self.encoding.unit_from_design(&design);
-        let value = acquisition::score(
-            self.acquisition,
-            surrogates,
-            self.encoding,
-            &design,
-            &features,
-        );
-        Some(Scored {
-            point,
-            unit,
-            design,
-            features,
-            value,
-        })
-    }
-
-    /// Improves `start` by coordinate search in the unit cube: try a step up and
-    /// down along each axis, move on strict improvement, halve the step when
-    /// no move improves. Moves onto near-duplicates are not taken.
+    /// Improves `start` by coordinate search in the unit cube: score a step up
+    /// and down along every axis, move to the best strict improvement, halve
+    /// the step when none improves. Moves onto near-duplicates are not taken.
     fn refine(&self, surrogates: &Surrogates, start: Scored, taken: &[Vec<f64>]) -> Scored {
         let mut best = start;
         let mut step = REFINE_FIRST_STEP;
         let mut evaluations = 0;
         while step >= REFINE_MIN_STEP && evaluations < REFINE_MAX_EVALUATIONS {
-            let mut improved = false;
+            let mut neighbours = Vec::new();
             for axis in 0..best.point.len() {
                 for direction in [1.0, -1.0] {
                     let mut point = best.point.clone();
                     point[axis] = (point[axis] + direction * step).clamp(0.0, 1.0);
-                    if point[axis] == best.point[axis] {
-                        continue;
-                    }
-                    evaluations += 1;
-                    let Some(candidate) = self.evaluate(surrogates, point) else {
-                        continue;
-                    };
-                    if candidate.value > best.value && is_new(&candidate.unit, taken) {
-                        best = candidate;
-                        improved = true;
+                    if point[axis] != best.point[axis] {
+                        neighbours.push(point);
                     }
                 }
             }
-            if !improved {
-                step /= 2.0;
+            evaluations += neighbours.len();
+
+            let improvements = self
+                .evaluate(surrogates, neighbours)
+                .into_iter()
+                .filter(|c| c.design != best.design && c.value > best.value)
+                .filter(|c| is_new(&c.unit, taken));
+            match first_maximum(improvements) {
+                Some(better) => best = better,
+                None => step /= 2.0,
             }
         }
         best
     }
+}
+
+/// Returns the scored design with the largest value, the earliest among ties.
+fn first_maximum(scored: impl IntoIterator<Item = Scored>) -> Option<Scored> {
+    let mut best: Option<Scored> = None;
+    for candidate in scored {
+        if best.as_ref().is_none_or(|b| candidate.value > b.value) {
+            best = Some(candidate);
+        }
+    }
+    best
 }
 
 /// Whether `unit` is at least [`DUPLICATE_DISTANCE`] from every point of

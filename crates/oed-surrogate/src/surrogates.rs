@@ -81,6 +81,19 @@ impl Surrogates {
         Ok(())
     }
 
+    /// Returns, for each point, every metric's standardised predictive mean and
+    /// latent variance.
+    pub fn predict_batch(&self, features: &[Vec<f64>]) -> Vec<[(f64, f64); 5]> {
+        let per_model: Vec<Vec<(f64, f64)>> = self
+            .models
+            .iter()
+            .map(|model| model.predict_batch_standardised(features))
+            .collect();
+        (0..features.len())
+            .map(|point| std::array::from_fn(|metric| per_model[metric][point]))
+            .collect()
+    }
+
     /// Returns each metric's predictive mean and standard deviation at
     /// `features`, in original units; both are NaN for a metric with no finite
     /// value in the history.
