@@ -18,8 +18,9 @@ use crate::{Kernel, linalg};
 ///
 /// Each likelihood evaluation costs a Cholesky factorisation and an inverse,
 /// O(n^3). Beyond this size a random subsample sets the hyperparameters, and
-/// the process still conditions on every point; 128 points pin down at most
-/// ten hyperparameters well and keep one evaluation near a millisecond.
+/// the process still conditions on every point. 128 points are an estimate of
+/// enough for at most ten hyperparameters, and keep one evaluation to a few
+/// milliseconds.
 pub const MAX_FIT_POINTS: usize = 128;
 
 /// Bounds of the log hyperparameters. Features span [0, 1] over the parameter
@@ -191,8 +192,8 @@ pub(crate) fn maximise_likelihood(
     }
     match best {
         Some((theta, _)) => from_log(&theta),
-        // Every start was numerically singular; the initial values have the
-        // largest noise of the usual fits and are the safest fallback.
+        // Every start failed to factorise, so fall back to the initial values,
+        // whose noise variance of 0.01 keeps the covariance well conditioned.
         None => Hyperparameters::initial(dimension),
     }
 }

@@ -65,7 +65,7 @@ impl GaussianProcess {
     /// gradient ascent from `restarts` starting points (at least one): the
     /// first is [`Hyperparameters::initial`], the rest are drawn from a
     /// ChaCha8 stream seeded with `seed`, so the fit is deterministic. With more
-    /// than [`fit::MAX_FIT_POINTS`] points the hyperparameters are fitted on a
+    /// than [`crate::MAX_FIT_POINTS`] points the hyperparameters are fitted on a
     /// subsample of that size, drawn from the same stream, and the process then
     /// conditions on every point.
     ///

@@ -16,8 +16,8 @@ const BLOCK: usize = 64;
 /// Overwrites `rhs` with `L^-1 rhs`, reading only the lower triangle of `l`
 /// (so a Cholesky factor from `l_dirty` will do).
 ///
-/// Panics if the shapes do not match; a zero on the diagonal gives
-/// non-finite results, as a Cholesky factor never has one.
+/// Panics if the shapes do not match. A Cholesky factor has no zero on its
+/// diagonal; with one, the result is unspecified.
 pub(crate) fn solve_lower_triangular_blocked(l: &DMatrix<f64>, rhs: &mut DMatrix<f64>) {
     let n = l.nrows();
     assert_eq!(n, l.ncols(), "triangular factor must be square");
@@ -36,7 +36,8 @@ pub(crate) fn solve_lower_triangular_blocked(l: &DMatrix<f64>, rhs: &mut DMatrix
             block.gemm(-1.0, &coupling, &solved, 1.0);
         }
         let diagonal = l.view((start, start), (size, size));
-        diagonal.solve_lower_triangular_mut(&mut block);
+        let solved = diagonal.solve_lower_triangular_mut(&mut block);
+        debug_assert!(solved, "zero on the diagonal of a triangular factor");
         start += size;
     }
 }

@@ -130,7 +130,8 @@ pub fn propose(
         config.seed,
     )?;
     let candidates = sobol_candidates(encoding.unit_dimension(), config.candidates, config.seed);
-    let mut taken: Vec<Vec<f64>> = history
+    // Unit coordinates of the recorded designs and of this batch's proposals.
+    let mut occupied: Vec<Vec<f64>> = history
         .iter()
         .map(|(design, _)| encoding.unit_from_design(design))
         .filter(|unit| unit.iter().all(|u| u.is_finite()))
@@ -142,7 +143,7 @@ pub fn propose(
     };
     let mut proposals = Vec::with_capacity(config.batch_size);
     for position in 0..config.batch_size {
-        let best = search.best(&surrogates, &candidates, &taken)?;
+        let best = search.best(&surrogates, &candidates, &occupied)?;
         let predictions = surrogates.predictions(&best.features);
         tracing::debug!(
             position,
@@ -154,7 +155,7 @@ pub fn propose(
         if position + 1 < config.batch_size {
             surrogates.believe(&best.features)?;
         }
-        taken.push(best.unit);
+        occupied.push(best.unit);
         proposals.push(Proposal {
             design: best.design,
             acquisition_value: best.value,
@@ -195,12 +196,12 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
-    /// Returns the best design that is not a near-duplicate of `taken`.
+    /// Returns the best design that is not a near-duplicate of `occupied`.
     fn best(
         &self,
         surrogates: &Surrogates,
         candidates: &[Vec<f64>],
-        taken: &[Vec<f64>],
+        occupied: &[Vec<f64>],
     ) -> Result<Scored, SurrogateError> {
         let scored: Vec<Scored> = candidates
             .par_chunks(SCORE_CHUNK)
@@ -208,12 +209,12 @@ impl Search<'_> {
             .collect();
         let mut eligible: Vec<Scored> = scored
             .into_iter()
-            .filter(|s| s.value.is_finite() && is_new(&s.unit, taken))
+            .filter(|s| s.value.is_finite() && is_new(&s.unit, occupied))
             .collect();
         if eligible.is_empty() {
             return Err(SurrogateError::space_exhausted(
                 DUPLICATE_DISTANCE,
-                taken.len(),
+                occupied.len(),
             ));
         }
         // A stable sort keeps the Sobol order among ties, for determinism.
@@ -222,7 +223,7 @@ impl Search<'_> {
 
         let refined: Vec<Scored> = eligible
             .into_par_iter()
-            .map(|start| self.refine(surrogates, start, taken))
+            .map(|start| self.refine(surrogates, start, occupied))
             .collect();
         Ok(first_maximum(refined).expect("at least one eligible candidate"))
     }
@@ -270,7 +271,7 @@ impl Search<'_> {
     /// Improves `start` by coordinate search in the unit cube: score a step up
     /// and down along every axis, move to the best strict improvement, halve
     /// the step when none improves. Moves onto near-duplicates are not taken.
-    fn refine(&self, surrogates: &Surrogates, start: Scored, taken: &[Vec<f64>]) -> Scored {
+    fn refine(&self, surrogates: &Surrogates, start: Scored, occupied: &[Vec<f64>]) -> Scored {
         let mut best = start;
         let mut step = REFINE_FIRST_STEP;
         let mut evaluations = 0;
@@ -291,7 +292,7 @@ impl Search<'_> {
                 .evaluate(surrogates, neighbours)
                 .into_iter()
                 .filter(|c| c.design != best.design && c.value > best.value)
-                .filter(|c| is_new(&c.unit, taken));
+                .filter(|c| is_new(&c.unit, occupied));
             match first_maximum(improvements) {
                 Some(better) => best = better,
                 None => step /= 2.0,
@@ -313,10 +314,10 @@ fn first_maximum(scored: impl IntoIterator<Item = Scored>) -> Option<Scored> {
 }
 
 /// Whether `unit` is at least [`DUPLICATE_DISTANCE`] from every point of
-/// `taken`.
-fn is_new(unit: &[f64], taken: &[Vec<f64>]) -> bool {
+/// `occupied`.
+fn is_new(unit: &[f64], occupied: &[Vec<f64>]) -> bool {
     let threshold = DUPLICATE_DISTANCE * DUPLICATE_DISTANCE;
-    taken.iter().all(|other| {
+    occupied.iter().all(|other| {
         let distance2: f64 = unit.iter().zip(other).map(|(a, b)| (a - b) * (a - b)).sum();
         distance2 >= threshold
     })

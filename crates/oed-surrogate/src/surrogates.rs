@@ -95,7 +95,7 @@ impl Surrogates {
     }
 
     /// Returns each metric's predictive mean and standard deviation at
-    /// `features`, in original units; both are NaN for a metric with no finite
+    /// `features`, in original units. Both are NaN for a metric with no finite
     /// value in the history.
     pub fn predictions(&self, features: &[f64]) -> [(f64, f64); 5] {
         std::array::from_fn(|index| {
