@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use oed_model::{Design, ExperimentRecord, Metric, nonfinite};
-use oed_store::{RunDir, RunId, read_manifest};
+use oed_store::{RunDir, RunId, read_manifest, read_metadata};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -154,8 +154,7 @@ fn find_records(
 /// fields describe this record. An unreadable file is reported and skipped.
 fn find_metadata(dir: &RunDir, id: &RunId, record: &ExperimentRecord) -> Option<Metadata> {
     let run_path = dir.run_metadata_path(id);
-    if run_path.exists() {
-        let content = read_json(&run_path)?;
+    if let Some(content) = read_metadata_or_warn(&run_path) {
         return Some(Metadata {
             path: run_path.display().to_string(),
             source: "run",
@@ -163,10 +162,7 @@ fn find_metadata(dir: &RunDir, id: &RunId, record: &ExperimentRecord) -> Option<
         });
     }
     let latest_path = dir.metadata_path();
-    if !latest_path.exists() {
-        return None;
-    }
-    let content = read_json(&latest_path)?;
+    let content = read_metadata_or_warn(&latest_path)?;
     if !describes(&content, record) {
         tracing::debug!(
             "{} describes another run, so it is not shown",
@@ -181,17 +177,13 @@ fn find_metadata(dir: &RunDir, id: &RunId, record: &ExperimentRecord) -> Option<
     })
 }
 
-fn read_json(path: &Path) -> Option<Value> {
-    let parsed = std::fs::read(path)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()));
-    match parsed {
-        Ok(value) => Some(value),
+/// Reads a metadata file; `None` when it is missing or, with a warning,
+/// unreadable.
+fn read_metadata_or_warn(path: &Path) -> Option<Value> {
+    match read_metadata(path) {
+        Ok(object) => object.map(Value::Object),
         Err(error) => {
-            tracing::warn!(
-                "{}: failed to read the metadata: {error}; showing the run without it",
-                path.display()
-            );
+            tracing::warn!("{error}; showing the run without it");
             None
         }
     }

@@ -95,7 +95,7 @@ pub use crate::manifest::{
     LoadedManifest, MAX_LINE_BYTES, Manifest, ManifestLines, ManifestReader, ReadOptions,
     SkippedLine, SyncMode, load_manifest, parse_record_line, read_manifest, record_range,
 };
-pub use crate::metadata::{add_oed_to_metadata, write_run_metadata, write_summary};
+pub use crate::metadata::{add_oed_to_metadata, read_metadata, write_run_metadata, write_summary};
 pub use crate::run_dir::{
     CHECKPOINT_FILE, LOG_FILE, MANIFEST_FILE, METADATA_FILE, RunDir, RunId, SUMMARY_FILE,
 };

@@ -152,6 +152,17 @@ pub fn write_summary(dir: &RunDir, summary: &Value) -> Result<(), StoreError> {
     write_pretty(&dir.summary_path(), summary)
 }
 
+/// Reads a metadata file (`metadata.json` or `metadata_<uuid>.json`) as a
+/// JSON object, accepting Python's bare non-finite tokens. Returns `None` when
+/// the file does not exist.
+///
+/// # Errors
+///
+/// Fails when the file cannot be read or is not a JSON object, naming it.
+pub fn read_metadata(path: impl AsRef<Path>) -> Result<Option<Map<String, Value>>, StoreError> {
+    read_object(path.as_ref())
+}
+
 /// Reads a JSON object, or `None` when the file does not exist.
 fn read_object(path: &Path) -> Result<Option<Map<String, Value>>, StoreError> {
     let bytes = match std::fs::read(path) {

@@ -229,6 +229,16 @@ fn show_prints_record_metadata_trajectory() {
     let text = scratch.cli(&["show", "1331", dir_arg(&dir)]);
     assert_exit(&text, 0);
     assert!(stdout_text(&text).contains("20 records, 131072 bytes"));
+
+    // A run's own metadata file comes first; Python's bare NaN is read.
+    let own = dir.join(format!("metadata_{BEST_GAIN_RUN}.json"));
+    std::fs::write(&own, r#"{"sampler_type": "smc", "score": NaN}"#).unwrap();
+    let output = scratch.cli(&["show", BEST_GAIN_RUN, dir_arg(&dir), "--json"]);
+    assert_exit(&output, 0);
+    let metadata = &json(&output)["metadata"];
+    assert_eq!(metadata["source"], "run");
+    assert_eq!(metadata["path"], own.to_str().unwrap());
+    assert_eq!(metadata["content"]["score"], "NaN");
 }
 
 #[test]
