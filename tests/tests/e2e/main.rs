@@ -1,3 +1,7 @@
 //! End-to-end tests of the `oed-loop` and `oed-cli` binaries, one module a topic.
 
 mod cli;
+mod loop_ancestor;
+mod loop_common;
+mod loop_resume;
+mod loop_run;
