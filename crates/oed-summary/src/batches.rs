@@ -37,8 +37,8 @@ impl Batch {
 ///
 /// Lines are read sequentially, a batch of several chunks at a time, and each
 /// chunk's lines are parsed on the rayon thread pool. Errors are reported in
-/// line order whatever the thread count: in strict mode the first invalid
-/// line ends reading with its error; in lenient mode invalid lines are
+/// line order whatever the thread count. In strict mode the first invalid
+/// line ends reading with its error. In lenient mode invalid lines are
 /// skipped with a warning and listed by [`RecordBatches::skipped`]. A torn last
 /// line is skipped in both modes, as [`ManifestLines`] does.
 #[derive(Debug)]
@@ -79,9 +79,9 @@ impl RecordBatches {
 
     /// Reads the lines of the next batch.
     fn read_lines(&mut self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let wanted = self.chunk_records * self.chunks_per_batch;
-        let mut lines = Vec::with_capacity(wanted);
-        while lines.len() < wanted {
+        let batch_lines = self.chunk_records * self.chunks_per_batch;
+        let mut lines = Vec::with_capacity(batch_lines);
+        while lines.len() < batch_lines {
             match self.lines.next() {
                 None => {
                     self.finished = true;

@@ -1,14 +1,18 @@
 //! Summaries and listings of an OED run directory's manifest.
 //!
-//! [`summarize_manifest`] reads `oed_manifest.jsonl` and returns a [`Summary`]:
-//! counts per phase and of failed runs, the best record of each
-//! [`Metric`](oed_model::Metric) (the earliest record wins a tie, and the
-//! number of tied records is kept), per-metric [`Statistics`] overall and per
-//! phase, each metric's best-so-far trace in record order, and the Pareto
-//! front over the five metrics. [`Objectives`] say which metrics are
-//! maximised (all, by default, as in the ancestor) and which minimised.
-//! NaN, infinite and missing values are left out of every one of these and
-//! counted. [`write_summary`] stores the summary as `oed_summary.json`,
+//! [`summarize_manifest`] reads `oed_manifest.jsonl` and returns a [`Summary`]
+//! with:
+//!
+//! - counts per phase and of failed runs;
+//! - the best record of each [`Metric`](oed_model::Metric), where the earliest
+//!   record wins a tie and the number of tied records is kept;
+//! - per-metric [`Statistics`] overall and per phase;
+//! - each metric's best-so-far trace in record order;
+//! - the Pareto front over the five metrics.
+//!
+//! [`Objectives`] set which metrics are maximised (all, by default, as in the
+//! ancestor) and which minimised. NaN, infinite and missing values are left
+//! out of every one of these and counted. [`write_summary`] stores the summary as `oed_summary.json`,
 //! starting with the keys of the ancestor's `create_oed_summary`.
 //!
 //! [`write_rows`] writes the records as an aligned table, JSON Lines, CSV or

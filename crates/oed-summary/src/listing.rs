@@ -15,7 +15,7 @@ use crate::batches::{DEFAULT_CHUNK_RECORDS, RecordBatches};
 use crate::format::format_significant;
 use crate::objective::Direction;
 
-/// How rows are written.
+/// The output format of rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowFormat {
     /// An aligned table with a header line, for people.
@@ -64,14 +64,14 @@ pub struct Top {
     pub direction: Direction,
 }
 
-/// Which records to write.
+/// The selection of records to write.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListOptions {
     /// Whether invalid manifest lines stop reading or are skipped.
     pub read: ReadOptions,
     /// Only records of this phase, when set.
     pub phase: Option<Phase>,
-    /// Only the best records by a metric, when set; records without a finite
+    /// Only the best records by a metric, when set. Records without a finite
     /// value of it are left out, and the earlier record comes first on a tie.
     pub top: Option<Top>,
     /// Records rendered per parallel task; the output is the same for any
@@ -95,7 +95,7 @@ impl Default for ListOptions {
 /// number of rows written.
 ///
 /// Rows are rendered in parallel a chunk at a time and written in order, so
-/// memory holds one batch of records, not the manifest. The header, for the
+/// memory contains one batch of records, not the manifest. The header, for the
 /// formats that have one, is written even when no row is.
 ///
 /// # Errors

@@ -9,10 +9,10 @@ use crate::objective::Objectives;
 use crate::partial::Partial;
 use crate::{Error, Summary};
 
-/// What to summarise and how.
+/// Options of a summary: objectives, reading mode, phase filter and chunk size.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SummaryOptions {
-    /// Which metrics are maximised and which minimised.
+    /// The direction of each metric: maximised or minimised.
     pub objectives: Objectives,
     /// Whether invalid manifest lines stop reading or are skipped.
     pub read: ReadOptions,
@@ -39,7 +39,7 @@ impl Default for SummaryOptions {
 /// current rayon thread pool.
 ///
 /// Memory grows by about 44 bytes a record (the five metric values and a phase
-/// id) plus the records the summary names; parsed records are held one batch
+/// id) plus the records the summary names. Parsed records are kept one batch
 /// at a time. A missing manifest summarises as empty.
 ///
 /// # Errors

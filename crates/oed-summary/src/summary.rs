@@ -16,8 +16,8 @@ pub const SUMMARY_VERSION: u32 = 1;
 ///
 /// The JSON form starts with the keys of the ancestor's `create_oed_summary`,
 /// with the same meaning, so scripts written for its `oed_summary.json` keep
-/// working; the keys from `summary_version` on are this tool's. Field order is
-/// the JSON key order. `docs/cli.md` documents every field.
+/// working. The keys from `summary_version` on are this tool's. Field order is
+/// the JSON key order, and `docs/cli.md` documents every field.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
     pub total_experiments: u64,
