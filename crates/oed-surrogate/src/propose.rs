@@ -138,6 +138,7 @@ pub fn propose(
         .collect();
 
     let search = Search {
+        space,
         acquisition: &config.acquisition,
         encoding: &encoding,
     };
@@ -191,6 +192,7 @@ struct Scored {
 }
 
 struct Search<'a> {
+    space: &'a ParameterSpace,
     acquisition: &'a Acquisition,
     encoding: &'a DesignEncoding,
 }
@@ -229,12 +231,17 @@ impl Search<'_> {
     }
 
     /// Scores the designs of `points` with one batched prediction per metric.
-    /// Points whose design has non-finite features are dropped.
+    /// Points whose design is invalid in the space or has non-finite features
+    /// are dropped.
     fn evaluate(&self, surrogates: &Surrogates, points: Vec<Vec<f64>>) -> Vec<Scored> {
         let mut encoded = Vec::with_capacity(points.len());
         let mut features = Vec::with_capacity(points.len());
         for point in points {
             let design = self.encoding.design_from_unit(&point);
+            if let Err(error) = self.space.validate(&design) {
+                tracing::debug!(%design, %error, "candidate design is invalid, skipped");
+                continue;
+            }
             let Some(design_features) = self.encoding.features(&design) else {
                 continue;
             };
