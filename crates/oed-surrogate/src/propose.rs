@@ -9,7 +9,8 @@ use crate::{Acquisition, FeatureMode, Kernel, SurrogateError};
 /// Designs closer than this to a recorded design, or to an earlier proposal of
 /// the same batch, are near-duplicates and never proposed. The distance is
 /// Euclidean in the unit cube of the free parameters, so 0.02 is 2 % of one
-/// parameter's range (for example N = 100 against N = 104 in 10..=200).
+/// parameter's range. With N in 10..=200 and all else equal, N = 103 is a
+/// near-duplicate of N = 100 and N = 104 is not.
 pub const DUPLICATE_DISTANCE: f64 = 0.02;
 
 /// Largest candidate set: the scrambled Sobol sequence has 2^16 points.
