@@ -50,7 +50,8 @@ pub struct Args {
     #[arg(long, default_value_t = 2.0)]
     pub kappa: f64,
 
-    /// Number of random candidate designs scored per proposal
+    /// Number of candidate designs (scrambled Sobol points) scored per
+    /// proposal, 1 to 65536
     #[arg(long, default_value_t = 4096)]
     pub candidates: usize,
 
@@ -76,13 +77,16 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub space: Option<PathBuf>,
 
-    /// Trajectory records to write: `every` generation, `every:K` (every K-th
-    /// generation plus the last), `none`, or `auto` (every generation while a
-    /// run's file stays under --trajectory-budget, thinned beyond)
+    /// Trajectory records to write: `every` generation, `every:K` (generation
+    /// 0, every K-th and the last), `none`, or `auto` (every generation while a
+    /// run's estimated file size stays within --trajectory-budget, the
+    /// smallest K that fits beyond)
     #[arg(long, default_value = "auto", value_name = "MODE")]
     pub trajectory: TrajectoryArg,
 
-    /// Largest trajectory file per run that `--trajectory auto` allows, in MiB
+    /// Largest estimated trajectory file per run that `--trajectory auto`
+    /// allows, in MiB (the estimate is of the uncompressed records, an upper
+    /// bound)
     #[arg(long, default_value_t = 64, value_name = "MIB")]
     pub trajectory_budget: u64,
 

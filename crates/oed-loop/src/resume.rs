@@ -151,7 +151,8 @@ fn warn_about_changed_settings(recorded: &Value, current: &Value) {
         return;
     };
     for (key, value) in current {
-        if key == "oed_version" {
+        // The seed is compared by `choose_seed`, and a new version is expected.
+        if key == "oed_version" || key == "seed" {
             continue;
         }
         match recorded.get(key) {
