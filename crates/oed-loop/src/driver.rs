@@ -300,3 +300,203 @@ fn log_experiment(record: &ExperimentRecord, index: u64) {
         "experiment completed"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+    use indicatif::ProgressBar;
+    use oed_model::{ExperimentResult, ParameterSpace};
+    use oed_smc::{RunError, RunOutcome, RunRequest};
+    use oed_store::{ReadOptions, load_checkpoint, load_manifest};
+    use serde_json::json;
+
+    use super::*;
+    use crate::cli::Args;
+    use crate::seeds::experiment_seed;
+
+    const SEED: u64 = 11;
+
+    /// A runner that computes a result from the design at once, sleeps so
+    /// that later experiments of a batch finish first, and panics for one
+    /// chosen seed.
+    struct FakeRunner {
+        panic_seed: Option<u64>,
+    }
+
+    impl Runner for FakeRunner {
+        fn run(&self, request: &RunRequest<'_>) -> Result<RunOutcome, RunError> {
+            if Some(request.seed) == self.panic_seed {
+                panic!("fake runner fails for seed {}", request.seed);
+            }
+            let design = request.design;
+            std::thread::sleep(Duration::from_millis(u64::from(20 - design.n.min(20))));
+            let value = f64::from(design.n) + design.diversification_ratio;
+            Ok(RunOutcome {
+                result: ExperimentResult::from_array([value, 0.1, 0.2, 0.3, 0.4]),
+                record_count: 0,
+                trajectory_bytes: 0,
+                elapsed: Duration::ZERO,
+            })
+        }
+
+        fn estimate_trajectory_bytes(&self, _design: &Design) -> u64 {
+            0
+        }
+    }
+
+    fn settings(extra: &[&str]) -> Settings {
+        let mut arguments = vec![
+            "oed-loop",
+            "--num-initial-experiments",
+            "3",
+            "--num-oed-iterations",
+            "4",
+            "--candidates",
+            "64",
+            "--min-free-disk",
+            "0",
+        ];
+        arguments.extend(extra);
+        let mut settings = Args::try_parse_from(arguments)
+            .unwrap()
+            .into_settings()
+            .unwrap();
+        settings.space = ParameterSpace::from_json_str(
+            r#"{"N": {"min": 8, "max": 16}, "K": {"value": 1}, "q": {"value": 2},
+                "population_size": {"value": 10}, "n_generations": {"value": 3}}"#,
+        )
+        .unwrap();
+        settings
+    }
+
+    fn run_loop(settings: &Settings, runner: &FakeRunner, dir: &RunDir) -> Outcome {
+        let cancel = AtomicBool::new(false);
+        let describe = |_: &Design| json!({"runner": "fake"});
+        let mut driver = Driver::new(
+            settings,
+            DriverParts {
+                dir: dir.clone(),
+                seed: SEED,
+                records: Vec::new(),
+                runner,
+                describe_runner: &describe,
+                cancel: &cancel,
+                progress: LoopProgress::start(
+                    ProgressBar::hidden(),
+                    7,
+                    &[],
+                    Metric::InformationGain,
+                ),
+                loop_state: json!({}),
+            },
+        )
+        .unwrap();
+        driver.run().unwrap()
+    }
+
+    fn manifest(dir: &RunDir) -> Vec<ExperimentRecord> {
+        load_manifest(dir.manifest_path(), ReadOptions::strict())
+            .unwrap()
+            .records
+    }
+
+    #[test]
+    fn batch_records_follow_index_order() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = RunDir::create(root.path().join("run")).unwrap();
+        let settings = settings(&["--batch-size", "3"]);
+
+        let outcome = run_loop(&settings, &FakeRunner { panic_seed: None }, &dir);
+
+        assert_eq!(outcome, Outcome::Finished);
+        let records = manifest(&dir);
+        let order: Vec<(Phase, u64)> = records
+            .iter()
+            .map(|r| (r.phase.clone(), r.iteration))
+            .collect();
+        let expected = [
+            (Phase::Seeding, 0),
+            (Phase::Seeding, 1),
+            (Phase::Seeding, 2),
+            (Phase::Optimization, 0),
+            (Phase::Optimization, 1),
+            (Phase::Optimization, 2),
+            (Phase::Optimization, 3),
+        ];
+        assert_eq!(order, expected);
+        for (index, record) in records.iter().enumerate() {
+            assert_eq!(record.seed, Some(experiment_seed(SEED, index as u64)));
+        }
+    }
+
+    #[test]
+    fn failed_run_is_recorded_and_loop_goes_on() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = RunDir::create(root.path().join("run")).unwrap();
+        let settings = settings(&[]);
+        let runner = FakeRunner {
+            panic_seed: Some(experiment_seed(SEED, 1)),
+        };
+
+        let outcome = run_loop(&settings, &runner, &dir);
+
+        assert_eq!(outcome, Outcome::Finished);
+        let records = manifest(&dir);
+        assert_eq!(records.len(), 7);
+        let failed = &records[1];
+        assert_eq!(failed.status, Some(RunStatus::Failed));
+        assert_eq!(failed.result, None);
+        let error = failed.error.as_deref().unwrap();
+        assert!(error.contains("the SMC runner panicked"), "{error}");
+        assert!(error.contains("fake runner fails"), "{error}");
+        assert!(
+            records
+                .iter()
+                .enumerate()
+                .all(|(i, r)| i == 1 || r.result.is_some())
+        );
+
+        let checkpoint = load_checkpoint(&dir).unwrap().unwrap();
+        assert_eq!(checkpoint.manifest_records, 7);
+        assert_eq!(checkpoint.design_history.len(), 6);
+        assert_eq!(checkpoint.current_iteration, 4);
+        assert!(
+            dir.run_metadata_path(&RunId::parse(&failed.run_uuid).unwrap())
+                .is_file()
+        );
+    }
+
+    #[test]
+    fn cancelled_loop_records_nothing_more() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = RunDir::create(root.path().join("run")).unwrap();
+        let settings = settings(&[]);
+        let cancel = AtomicBool::new(true);
+        let describe = |_: &Design| json!({});
+        let runner = FakeRunner { panic_seed: None };
+        let mut driver = Driver::new(
+            &settings,
+            DriverParts {
+                dir: dir.clone(),
+                seed: SEED,
+                records: Vec::new(),
+                runner: &runner,
+                describe_runner: &describe,
+                cancel: &cancel,
+                progress: LoopProgress::start(
+                    ProgressBar::hidden(),
+                    7,
+                    &[],
+                    Metric::InformationGain,
+                ),
+                loop_state: json!({}),
+            },
+        )
+        .unwrap();
+
+        assert_eq!(driver.run().unwrap(), Outcome::Cancelled);
+        assert!(manifest(&dir).is_empty());
+    }
+}
