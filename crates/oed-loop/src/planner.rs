@@ -168,26 +168,40 @@ fn round_designs(
         seeds::proposal_seed(loop_seed, round),
         round_end - round_start,
     );
-    match oed_surrogate::propose(&settings.space, history, &config) {
-        Ok(proposals) if proposals.len() as u64 == round_end - round_start => {
-            let designs = proposals.into_iter().map(|p| p.design).collect();
-            Ok((designs, None))
-        }
-        outcome => {
-            let reason = match outcome {
-                Err(error) => error.to_string(),
-                Ok(proposals) => format!(
-                    "the surrogate proposed {} designs instead of {}",
-                    proposals.len(),
-                    round_end - round_start
-                ),
-            };
+    let proposed = oed_surrogate::propose(&settings.space, history, &config)
+        .map_err(|error| error.to_string())
+        .and_then(|proposals| check_proposals(&settings.space, proposals, round_end - round_start));
+    match proposed {
+        Ok(designs) => Ok((designs, None)),
+        Err(reason) => {
             let designs = (round_start..round_end)
                 .map(|iteration| fallback_design(&settings.space, settings, loop_seed, iteration))
                 .collect::<Result<_>>()?;
             Ok((designs, Some(reason)))
         }
     }
+}
+
+/// Checks that the surrogate proposed `expected` designs, each within the
+/// space, and returns them.
+fn check_proposals(
+    space: &ParameterSpace,
+    proposals: Vec<oed_surrogate::Proposal>,
+    expected: u64,
+) -> Result<Vec<Design>, String> {
+    if proposals.len() as u64 != expected {
+        return Err(format!(
+            "the surrogate proposed {} designs instead of {expected}",
+            proposals.len()
+        ));
+    }
+    proposals
+        .into_iter()
+        .map(|proposal| match space.validate(&proposal.design) {
+            Ok(()) => Ok(proposal.design),
+            Err(error) => Err(format!("the surrogate proposed an invalid design: {error}")),
+        })
+        .collect()
 }
 
 fn fallback_design(
