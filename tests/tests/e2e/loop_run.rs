@@ -207,7 +207,7 @@ fn resume_of_finished_loop_runs_nothing() {
 
 #[test]
 fn help_names_units_and_ancestor_spellings_work() {
-    let output = run_ok(&mut oed_tests::command("oed-loop").arg("--help"));
+    let output = run_ok(oed_tests::command("oed-loop").arg("--help"));
     let help = oed_tests::stdout_text(&output);
     for option in [
         "--output-dir",
