@@ -103,6 +103,12 @@ pub struct Args {
     #[arg(long, default_value_t = 512, value_name = "MIB")]
     pub min_free_disk: u64,
 
+    /// Do not sync the manifest to the storage device after each append:
+    /// faster, but a power loss or kernel crash (not a killed process) may
+    /// lose the latest records
+    #[arg(long)]
+    pub no_fsync: bool,
+
     /// Show only warnings and errors on stderr
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -209,6 +215,7 @@ pub struct Settings {
     pub resampling: ResamplingArg,
     pub beta: f64,
     pub min_free_disk_bytes: u64,
+    pub sync_manifest: bool,
 }
 
 impl Args {
@@ -258,6 +265,7 @@ impl Args {
             resampling: self.resampling,
             beta: self.beta,
             min_free_disk_bytes: self.min_free_disk.saturating_mul(MIB),
+            sync_manifest: !self.no_fsync,
         })
     }
 }

@@ -16,8 +16,8 @@ use anyhow::{Context, Result};
 use oed_model::{Design, ExperimentRecord, Metric, Phase, RunStatus};
 use oed_smc::Runner;
 use oed_store::{
-    CHECKPOINT_VERSION, Checkpoint, HistoryEntry, Manifest, RunDir, RunId, save_checkpoint,
-    timestamp_now, write_run_metadata,
+    CHECKPOINT_VERSION, Checkpoint, HistoryEntry, Manifest, RunDir, RunId, SyncMode,
+    save_checkpoint, timestamp_now, write_run_metadata,
 };
 use serde_json::Value;
 
@@ -77,7 +77,13 @@ pub struct DriverParts<'a> {
 
 impl<'a> Driver<'a> {
     pub fn new(settings: &'a Settings, parts: DriverParts<'a>) -> Result<Driver<'a>> {
-        let manifest = Manifest::open(&parts.dir).context("failed to open the manifest")?;
+        let sync = match settings.sync_manifest {
+            true => SyncMode::Always,
+            false => SyncMode::Never,
+        };
+        let manifest = Manifest::open(&parts.dir)
+            .context("failed to open the manifest")?
+            .with_sync(sync);
         Ok(Driver {
             settings,
             seed: parts.seed,
