@@ -41,6 +41,7 @@ fn tiny_loop_without_trajectories_completes() {
             "--min-free-disk",
             "0",
         ])
+        .arg("--no-fsync")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
