@@ -189,6 +189,16 @@ fn check_proposals(
     proposals: Vec<oed_surrogate::Proposal>,
     expected: u64,
 ) -> Result<Vec<Design>, String> {
+    for proposal in &proposals {
+        let (mean, sd) = proposal.predictions[0];
+        tracing::debug!(
+            design = %proposal.design,
+            acquisition_value = proposal.acquisition_value,
+            information_gain_mean = mean,
+            information_gain_sd = sd,
+            "surrogate proposal"
+        );
+    }
     if proposals.len() as u64 != expected {
         return Err(format!(
             "the surrogate proposed {} designs instead of {expected}",
