@@ -62,7 +62,8 @@ fn run(args: Args) -> Result<ExitCode> {
         (false, _) => LevelFilter::TRACE,
     };
     let settings = args.into_settings()?;
-    let dir = resume::open_run_dir(&settings)?;
+    // Held until `run` returns, so no other loop writes the directory meanwhile.
+    let (dir, _writer_lock) = resume::open_run_dir(&settings)?;
     let bar = LoopProgress::new_bar();
     logging::init(stderr_level, &dir.log_path(), bar.clone())?;
 

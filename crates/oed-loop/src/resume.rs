@@ -13,7 +13,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use oed_model::ExperimentRecord;
 use oed_store::{
-    Checkpoint, MANIFEST_FILE, ReadOptions, RunDir, RunId, load_checkpoint, load_manifest,
+    Checkpoint, MANIFEST_FILE, ReadOptions, RunDir, RunDirLock, RunId, load_checkpoint,
+    load_manifest,
 };
 use serde_json::Value;
 
@@ -22,9 +23,14 @@ use crate::cli::Settings;
 /// The loop seed when neither `--seed` nor a checkpoint gives one.
 pub const DEFAULT_SEED: u64 = 42;
 
-/// Opens or creates the run directory, rejecting a recorded loop unless
-/// `--resume` was given. Creates nothing but the directory itself.
-pub fn open_run_dir(settings: &Settings) -> Result<RunDir> {
+/// Opens or creates the run directory and takes its writer lock, rejecting a
+/// recorded loop unless `--resume` was given. Creates nothing but the
+/// directory itself and its lock file.
+///
+/// The lock is taken before anything is read, so a second loop on the same
+/// directory fails before it can remove the first one's files. The caller
+/// holds the returned lock until it exits.
+pub fn open_run_dir(settings: &Settings) -> Result<(RunDir, RunDirLock)> {
     let path = &settings.output_dir;
     let manifest = path.join(MANIFEST_FILE);
     if !settings.resume && manifest.exists() {
@@ -35,7 +41,10 @@ pub fn open_run_dir(settings: &Settings) -> Result<RunDir> {
             MANIFEST_FILE
         );
     }
-    RunDir::create(path).with_context(|| format!("failed to open run directory {}", path.display()))
+    let dir = RunDir::create(path)
+        .with_context(|| format!("failed to open run directory {}", path.display()))?;
+    let lock = dir.lock_for_writing()?;
+    Ok((dir, lock))
 }
 
 /// The directory's records and the loop seed when the loop starts.

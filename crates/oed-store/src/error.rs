@@ -51,6 +51,10 @@ enum ErrorKind {
     InvalidMetadata {
         reason: String,
     },
+    /// Another process holds the run directory's writer lock.
+    Locked {
+        pid: Option<u32>,
+    },
 }
 
 impl StoreError {
@@ -132,6 +136,10 @@ impl StoreError {
         StoreError::new(path, ErrorKind::InvalidMetadata { reason })
     }
 
+    pub(crate) fn locked(directory: &Path, pid: Option<u32>) -> StoreError {
+        StoreError::new(directory, ErrorKind::Locked { pid })
+    }
+
     pub(crate) fn at_line(mut self, line: u64) -> StoreError {
         self.line = Some(line);
         self
@@ -155,6 +163,12 @@ impl StoreError {
             ErrorKind::Io { source, .. } => Some(source),
             _ => None,
         }
+    }
+
+    /// Returns true when another process holds the run directory's writer
+    /// lock (see [`crate::RunDir::lock_for_writing`]).
+    pub fn is_locked(&self) -> bool {
+        matches!(self.kind, ErrorKind::Locked { .. })
     }
 
     /// Returns true when the error is a lack of space: a full disk, an exhausted
@@ -237,6 +251,16 @@ impl StoreError {
                 f,
                 "invalid metadata: {reason}: the file must hold one JSON object"
             ),
+            ErrorKind::Locked { pid } => {
+                f.write_str("another oed-loop ")?;
+                if let Some(pid) = pid {
+                    write!(f, "(pid {pid}) ")?;
+                }
+                f.write_str(
+                    "is writing this run directory: wait for it to finish or stop it, \
+                     or pick another --output-dir",
+                )
+            }
         }
     }
 }

@@ -13,6 +13,7 @@
 //!   metadata.json             most recent run's metadata, with OED fields   add_oed_to_metadata
 //!   metadata_<uuid>.json      every run's metadata                          write_run_metadata
 //!   data_<uuid>.arrayrecord   one run's trajectory                          RunDir::trajectory_path
+//!   .oed.lock                 the writer lock, holder's pid                 RunDir::lock_for_writing
 //! ```
 //!
 //! Only a [`RunId`], which is always a canonical UUID, ever becomes part of a
@@ -32,6 +33,10 @@
 //! - Checkpoints, metadata and the summary are replaced with [`atomic_write`]:
 //!   a temporary file in the same directory, synced, renamed, and the
 //!   directory synced.
+//! - A writer takes the directory's writer lock with
+//!   [`RunDir::lock_for_writing`], a non-blocking `flock` that the kernel
+//!   drops when the holder dies, so two loops never write one directory at
+//!   once. Readers do not take it.
 //! - Reading never creates files. A missing or empty manifest has no
 //!   records; a missing run directory is an error.
 //!
@@ -84,6 +89,7 @@ mod lock;
 mod manifest;
 mod metadata;
 mod run_dir;
+mod writer_lock;
 
 pub use crate::atomic::atomic_write;
 pub use crate::checkpoint::{
@@ -97,5 +103,6 @@ pub use crate::manifest::{
 };
 pub use crate::metadata::{add_oed_to_metadata, read_metadata, write_run_metadata, write_summary};
 pub use crate::run_dir::{
-    CHECKPOINT_FILE, LOG_FILE, MANIFEST_FILE, METADATA_FILE, RunDir, RunId, SUMMARY_FILE,
+    CHECKPOINT_FILE, LOCK_FILE, LOG_FILE, MANIFEST_FILE, METADATA_FILE, RunDir, RunId, SUMMARY_FILE,
 };
+pub use crate::writer_lock::RunDirLock;

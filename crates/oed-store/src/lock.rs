@@ -33,6 +33,16 @@ impl Drop for ExclusiveLock<'_> {
     }
 }
 
+/// Takes the exclusive lock on `file` without blocking. Returns `false`, and
+/// takes nothing, when another open file description holds a lock on it.
+pub(crate) fn try_lock_exclusive(file: &File) -> io::Result<bool> {
+    match flock(file, libc::LOCK_EX | libc::LOCK_NB) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
 fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
     loop {
         // SAFETY: the descriptor is open for the lifetime of `file`, and

@@ -16,6 +16,8 @@ pub const SUMMARY_FILE: &str = "oed_summary.json";
 pub const LOG_FILE: &str = "oed_loop.log";
 /// File name of the most recent run's metadata.
 pub const METADATA_FILE: &str = "metadata.json";
+/// File name of the writer lock (see [`RunDir::lock_for_writing`]).
+pub const LOCK_FILE: &str = ".oed.lock";
 
 /// A run directory: the manifest, checkpoint, summary, log, metadata and
 /// trajectory files of one OED loop.
@@ -78,6 +80,11 @@ impl RunDir {
     /// `oed_loop.log`.
     pub fn log_path(&self) -> PathBuf {
         self.path.join(LOG_FILE)
+    }
+
+    /// `.oed.lock`, the writer lock.
+    pub fn lock_path(&self) -> PathBuf {
+        self.path.join(LOCK_FILE)
     }
 
     /// `metadata.json`, the most recent run's metadata.

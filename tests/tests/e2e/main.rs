@@ -3,5 +3,6 @@
 mod cli;
 mod loop_ancestor;
 mod loop_common;
+mod loop_lock;
 mod loop_resume;
 mod loop_run;

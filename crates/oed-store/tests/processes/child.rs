@@ -86,6 +86,7 @@ pub fn run(args: Vec<String>) {
         }
         "checkpoint" => save_checkpoints(&dir, number(2), number(3)),
         "fill" => fill(&dir, number(2)),
+        "lock" => hold_lock(&dir),
         other => panic!("unknown child mode {other:?}"),
     }
 }
@@ -142,5 +143,16 @@ fn fill(dir: &RunDir, writer: u64) {
             error.is_out_of_space()
         )
         .expect("write to stdout"),
+    }
+}
+
+/// Takes the writer lock, reports it, and holds it until killed.
+fn hold_lock(dir: &RunDir) {
+    let _lock = dir.lock_for_writing().expect("lock the run directory");
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "locked").expect("write to stdout");
+    stdout.flush().expect("flush stdout");
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
     }
 }

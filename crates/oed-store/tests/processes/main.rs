@@ -1,6 +1,7 @@
 //! Crash and concurrency tests with real processes: appenders and checkpoint
 //! writers killed with SIGKILL at random moments, eight processes appending
-//! to one manifest, and writers that run out of space under a file-size limit.
+//! to one manifest, writers that run out of space under a file-size limit, and
+//! the run directory's writer lock held by a process that is then killed.
 //!
 //! This binary is also the child process: when `OED_STORE_CHILD` is set, it
 //! runs the writer named by its arguments instead of the tests. It has its own
@@ -21,7 +22,7 @@ const CHILD_VARIABLE: &str = "OED_STORE_CHILD";
 
 type Test = (&'static str, fn());
 
-const TESTS: [Test; 4] = [
+const TESTS: [Test; 5] = [
     (
         "killed_appender_loses_nothing",
         scenarios::killed_appender_loses_nothing,
@@ -37,6 +38,10 @@ const TESTS: [Test; 4] = [
     (
         "file_size_limit_fails_cleanly",
         scenarios::file_size_limit_fails_cleanly,
+    ),
+    (
+        "writer_lock_excludes_other_process",
+        scenarios::writer_lock_excludes_other_process,
     ),
 ];
 

@@ -342,3 +342,39 @@ pub fn file_size_limit_fails_cleanly() {
 fn file_length(path: &Path) -> u64 {
     std::fs::metadata(path).unwrap().len()
 }
+
+/// A child holds the writer lock: this process cannot take it, and the error
+/// names the directory and the child's pid. Once the child is SIGKILLed, the
+/// kernel has dropped its lock and this process takes it.
+pub fn writer_lock_excludes_other_process() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = RunDir::create(root.path().join("oed_results")).unwrap();
+    let dir_text = dir.path().to_str().unwrap().to_string();
+
+    let mut child = child_command(&["lock", &dir_text])
+        .spawn()
+        .expect("start the child process");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut first_line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first_line)
+        .expect("read the child's stdout");
+    assert_eq!(first_line, "locked\n");
+
+    let error = dir.lock_for_writing().unwrap_err();
+    assert!(error.is_locked(), "{error}");
+    let text = error.to_string();
+    assert!(text.starts_with(&format!("{dir_text}: ")), "{text}");
+    assert!(
+        text.contains(&format!("another oed-loop (pid {})", child.id())),
+        "{text}"
+    );
+
+    child.kill().expect("kill the child");
+    child.wait().expect("reap the child");
+    let lock = dir
+        .lock_for_writing()
+        .unwrap_or_else(|e| panic!("the killed child's lock was not released: {e}"));
+    let pid = std::fs::read_to_string(lock.path()).unwrap();
+    assert_eq!(pid, format!("{}\n", std::process::id()));
+}
