@@ -7,13 +7,12 @@
 //! an atomic writer's temporary file) are removed, and that experiment runs
 //! again from scratch.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use oed_model::ExperimentRecord;
 use oed_store::{
-    Checkpoint, MANIFEST_FILE, ReadOptions, RunDir, RunDirLock, RunId, load_checkpoint,
+    Checkpoint, LeftoverKind, MANIFEST_FILE, ReadOptions, RunDir, RunDirLock, load_checkpoint,
     load_manifest,
 };
 use serde_json::Value;
@@ -178,90 +177,15 @@ fn warn_about_changed_settings(recorded: &Value, current: &Value) {
 /// trajectories and metadata of runs without a manifest record, and
 /// temporary files of interrupted atomic writes.
 fn remove_leftovers(dir: &RunDir, records: &[ExperimentRecord]) -> Result<()> {
-    let recorded: HashSet<&str> = records.iter().map(|r| r.run_uuid.as_str()).collect();
-    let entries = std::fs::read_dir(dir.path())
-        .with_context(|| format!("failed to list run directory {}", dir.path().display()))?;
-    for entry in entries {
-        let entry = entry.with_context(|| format!("failed to list {}", dir.path().display()))?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            continue;
-        };
-        if let Some(reason) = leftover_reason(name, &recorded) {
-            remove(&entry.path(), reason)?;
-        }
+    for leftover in dir.leftovers(records)? {
+        remove(&leftover.path, leftover.kind)?;
     }
     Ok(())
 }
 
-/// Returns why a file is a leftover, or `None` to keep it.
-fn leftover_reason(name: &str, recorded: &HashSet<&str>) -> Option<&'static str> {
-    let unrecorded_run = |uuid: &str| RunId::parse(uuid).is_ok() && !recorded.contains(uuid);
-    if let Some(uuid) = name
-        .strip_prefix("data_")
-        .and_then(|rest| rest.strip_suffix(".arrayrecord.partial"))
-    {
-        return RunId::parse(uuid)
-            .is_ok()
-            .then_some("partial trajectory of an interrupted run");
-    }
-    if let Some(uuid) = name
-        .strip_prefix("data_")
-        .and_then(|rest| rest.strip_suffix(".arrayrecord"))
-    {
-        return unrecorded_run(uuid).then_some("trajectory of a run without a manifest record");
-    }
-    if let Some(uuid) = name
-        .strip_prefix("metadata_")
-        .and_then(|rest| rest.strip_suffix(".json"))
-    {
-        return unrecorded_run(uuid).then_some("metadata of a run without a manifest record");
-    }
-    let is_temporary = name.starts_with('.') && name.ends_with(".tmp");
-    let tracked = ["oed_checkpoint.json", "metadata", "oed_summary.json"];
-    if is_temporary && tracked.iter().any(|t| name[1..].starts_with(t)) {
-        return Some("temporary file of an interrupted write");
-    }
-    None
-}
-
-fn remove(path: &Path, reason: &str) -> Result<()> {
+fn remove(path: &Path, kind: LeftoverKind) -> Result<()> {
     std::fs::remove_file(path)
-        .with_context(|| format!("failed to remove {} ({reason})", path.display()))?;
-    tracing::warn!(path = %path.display(), "removed {reason}; the experiment runs again");
+        .with_context(|| format!("failed to remove {} ({kind})", path.display()))?;
+    tracing::warn!(path = %path.display(), "removed {kind}; the experiment runs again");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const RECORDED: &str = "a41386f5-1e40-44a6-bc1c-4ab79afcd64b";
-    const OTHER: &str = "198e43f9-fa24-48c6-a9c2-1ac0ca540af6";
-
-    fn reason(name: &str) -> Option<&'static str> {
-        let recorded: HashSet<&str> = [RECORDED].into_iter().collect();
-        leftover_reason(name, &recorded)
-    }
-
-    #[test]
-    fn leftovers_are_recognised() {
-        assert!(reason(&format!("data_{RECORDED}.arrayrecord.partial")).is_some());
-        assert!(reason(&format!("data_{OTHER}.arrayrecord")).is_some());
-        assert!(reason(&format!("metadata_{OTHER}.json")).is_some());
-        assert!(reason(".oed_checkpoint.json.Ab12Cd.tmp").is_some());
-        assert!(reason(".metadata.json.x1.tmp").is_some());
-    }
-
-    #[test]
-    fn recorded_and_foreign_files_are_kept() {
-        assert_eq!(reason(&format!("data_{RECORDED}.arrayrecord")), None);
-        assert_eq!(reason(&format!("metadata_{RECORDED}.json")), None);
-        assert_eq!(reason("metadata.json"), None);
-        assert_eq!(reason("oed_manifest.jsonl"), None);
-        assert_eq!(reason("oed_loop.log"), None);
-        assert_eq!(reason("data_../../x.arrayrecord"), None);
-        assert_eq!(reason("notes.tmp"), None);
-        assert_eq!(reason(".hidden"), None);
-    }
 }

@@ -32,8 +32,8 @@ pub fn atomic_write(path: impl AsRef<Path>, bytes: &[u8]) -> Result<(), StoreErr
     // Make the temporary file beside the target, so the rename stays on one
     // file system.
     let mut temporary = tempfile::Builder::new()
-        .prefix(&format!(".{file_name}."))
-        .suffix(".tmp")
+        .prefix(&temporary_prefix(&file_name))
+        .suffix(TEMPORARY_SUFFIX)
         .permissions(Permissions::from_mode(0o666))
         .tempfile_in(directory)
         .map_err(|e| StoreError::io(path, "create a temporary file to write", e))?;
@@ -54,6 +54,26 @@ pub fn atomic_write(path: impl AsRef<Path>, bytes: &[u8]) -> Result<(), StoreErr
     sync_directory(directory)?;
     tracing::debug!(path = %path.display(), bytes = bytes.len(), "replaced file atomically");
     Ok(())
+}
+
+/// The end of every temporary file name of [`atomic_write`].
+const TEMPORARY_SUFFIX: &str = ".tmp";
+
+/// Returns the start of the temporary file names of [`atomic_write`] for the
+/// target `file_name`. A random part and [`TEMPORARY_SUFFIX`] follow it.
+fn temporary_prefix(file_name: &str) -> String {
+    format!(".{file_name}.")
+}
+
+/// Returns the name of the file that the temporary file `name` of
+/// [`atomic_write`] was to replace, or `None` when `name` is not such a
+/// temporary file name. It inverts [`temporary_prefix`] and
+/// [`TEMPORARY_SUFFIX`], whose random part is ASCII letters and digits.
+pub(crate) fn temporary_target(name: &str) -> Option<&str> {
+    let middle = name.strip_prefix('.')?.strip_suffix(TEMPORARY_SUFFIX)?;
+    let (target, random) = middle.rsplit_once('.')?;
+    let is_random = !random.is_empty() && random.chars().all(|c| c.is_ascii_alphanumeric());
+    (is_random && !target.is_empty()).then_some(target)
 }
 
 /// Syncs a directory, so that entries created or renamed in it are durable.
@@ -79,6 +99,37 @@ mod tests {
             .map(|entry| entry.unwrap().file_name())
             .collect();
         assert_eq!(names, ["file.json"]);
+    }
+
+    #[test]
+    fn temporary_names_map_to_target() {
+        let root = tempfile::tempdir().unwrap();
+        let temporary = tempfile::Builder::new()
+            .prefix(&temporary_prefix("oed_checkpoint.json"))
+            .suffix(TEMPORARY_SUFFIX)
+            .tempfile_in(root.path())
+            .unwrap();
+        let name = temporary.path().file_name().unwrap().to_str().unwrap();
+        assert_eq!(temporary_target(name), Some("oed_checkpoint.json"));
+        assert_eq!(
+            temporary_target(".metadata.json.x1.tmp"),
+            Some("metadata.json")
+        );
+    }
+
+    #[test]
+    fn other_names_have_no_target() {
+        for name in [
+            "notes.tmp",
+            ".hidden",
+            ".tmp",
+            "..tmp",
+            ".file..tmp",
+            ".oed_checkpoint.json.a-b.tmp",
+            "oed_checkpoint.json.Ab12Cd.tmp",
+        ] {
+            assert_eq!(temporary_target(name), None, "{name:?}");
+        }
     }
 
     #[test]

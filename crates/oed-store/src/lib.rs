@@ -37,6 +37,10 @@
 //!   [`RunDir::lock_for_writing`], a non-blocking `flock` that the kernel
 //!   drops when the holder dies, so two loops never write one directory at
 //!   once. Readers do not take it.
+//! - [`RunDir::leftovers`] lists the files that an interrupted experiment
+//!   left (a partial trajectory, a trajectory or metadata of a run without a
+//!   manifest record, an atomic write's temporary file), for a resuming
+//!   writer to remove.
 //! - Reading never creates files. A missing or empty manifest has no
 //!   records; a missing run directory is an error.
 //!
@@ -85,6 +89,7 @@ mod atomic;
 mod checkpoint;
 mod error;
 mod json;
+mod leftovers;
 mod lock;
 mod manifest;
 mod metadata;
@@ -97,6 +102,7 @@ pub use crate::checkpoint::{
 };
 pub use crate::error::StoreError;
 pub use crate::json::timestamp_now;
+pub use crate::leftovers::{Leftover, LeftoverKind};
 pub use crate::manifest::{
     LoadedManifest, MAX_LINE_BYTES, Manifest, ManifestLines, ManifestReader, ReadOptions,
     SkippedLine, SyncMode, load_manifest, parse_record_line, read_manifest, record_range,

@@ -19,6 +19,14 @@ pub const METADATA_FILE: &str = "metadata.json";
 /// File name of the writer lock (see [`RunDir::lock_for_writing`]).
 pub const LOCK_FILE: &str = ".oed.lock";
 
+// The parts of the per-run file names around the run UUID, shared by the path
+// builders below and by the leftover scan.
+pub(crate) const TRAJECTORY_PREFIX: &str = "data_";
+pub(crate) const TRAJECTORY_SUFFIX: &str = ".arrayrecord";
+pub(crate) const PARTIAL_TRAJECTORY_SUFFIX: &str = ".arrayrecord.partial";
+pub(crate) const RUN_METADATA_PREFIX: &str = "metadata_";
+pub(crate) const RUN_METADATA_SUFFIX: &str = ".json";
+
 /// A run directory: the manifest, checkpoint, summary, log, metadata and
 /// trajectory files of one OED loop.
 ///
@@ -94,12 +102,25 @@ impl RunDir {
 
     /// `metadata_<uuid>.json`, one run's metadata.
     pub fn run_metadata_path(&self, id: &RunId) -> PathBuf {
-        self.path.join(format!("metadata_{id}.json"))
+        self.path
+            .join(format!("{RUN_METADATA_PREFIX}{id}{RUN_METADATA_SUFFIX}"))
     }
 
     /// `data_<uuid>.arrayrecord`, one run's trajectory.
     pub fn trajectory_path(&self, id: &RunId) -> PathBuf {
-        self.path.join(format!("data_{id}.arrayrecord"))
+        self.path
+            .join(format!("{TRAJECTORY_PREFIX}{id}{TRAJECTORY_SUFFIX}"))
+    }
+
+    /// `data_<uuid>.arrayrecord.partial`, one run's trajectory while the run
+    /// writes it.
+    // NOTE: `oed-smc`'s trajectory writer builds this name itself, by
+    // appending `.partial` to the trajectory path, because it does not depend
+    // on this crate.
+    pub fn partial_trajectory_path(&self, id: &RunId) -> PathBuf {
+        self.path.join(format!(
+            "{TRAJECTORY_PREFIX}{id}{PARTIAL_TRAJECTORY_SUFFIX}"
+        ))
     }
 }
 
@@ -217,6 +238,18 @@ mod tests {
                 .unwrap(),
             format!("data_{id}.arrayrecord")
         );
+    }
+
+    #[test]
+    fn partial_trajectory_appends_partial() {
+        // `oed-smc` names the file it writes this way.
+        let dir = RunDir {
+            path: PathBuf::from("results"),
+        };
+        let id = RunId::new_v4();
+        let mut expected = dir.trajectory_path(&id).into_os_string();
+        expected.push(".partial");
+        assert_eq!(dir.partial_trajectory_path(&id).into_os_string(), expected);
     }
 
     #[test]
