@@ -4,16 +4,20 @@
 //! `cargo test --workspace` builds both binaries before any test runs, because
 //! each binary crate has integration tests of its own. This harness looks for
 //! them next to the running test executable and panics with a clear message when
-//! they are missing, rather than skipping.
+//! they are missing or older than the workspace's sources (as after
+//! `cargo test -p oed-tests` alone, which does not rebuild them), rather than
+//! skipping or testing stale code.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::SystemTime;
 
 /// Returns the path of a binary built by this workspace, such as `oed-loop`.
 ///
 /// # Panics
 ///
-/// Panics when the binary does not exist, naming the command that builds it.
+/// Panics when the binary does not exist or is older than a source file of the
+/// workspace's crates, naming the command that builds it.
 pub fn binary_path(name: &str) -> PathBuf {
     let test_exe = std::env::current_exe().expect("the test executable has a path");
     // Test executables live in `<target>/<profile>/deps/`; binaries one level up.
@@ -28,7 +32,53 @@ pub fn binary_path(name: &str) -> PathBuf {
          (or `cargo xtask ci`), which builds it",
         path.display()
     );
+    if let Some(newer) = source_newer_than_binary(&path) {
+        panic!(
+            "binary {name} at {} is older than its source {}; rebuild it with \
+             `cargo test --workspace` (or `cargo build -p {name}`) before running these tests",
+            path.display(),
+            newer.display()
+        );
+    }
     path
+}
+
+/// Returns a source file of the binary that changed after it was built.
+///
+/// Cargo writes the root source file of every crate the binary is built from to
+/// `<binary>.d` (a Makefile rule, `target: source source ...`), so every `.rs`
+/// file in the directories of those roots is checked. A path containing a
+/// space is escaped there as `\ `, and such paths are not checked.
+fn source_newer_than_binary(binary: &Path) -> Option<PathBuf> {
+    let built = modified_time(binary)?;
+    let rule = std::fs::read_to_string(binary.with_extension("d")).ok()?;
+    let (_, roots) = rule.split_once(": ")?;
+    roots
+        .split_whitespace()
+        .filter(|root| !root.ends_with('\\'))
+        .filter_map(|root| Path::new(root).parent())
+        .find_map(|source_dir| rust_file_modified_after(source_dir, built))
+}
+
+/// Returns a `.rs` file below `dir` modified after `time`.
+fn rust_file_modified_after(dir: &Path, time: SystemTime) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = rust_file_modified_after(&path, time) {
+                return Some(found);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && modified_time(&path).is_some_and(|modified| modified > time)
+        {
+            return Some(path);
+        }
+    }
+    None
+}
+
+fn modified_time(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 /// Returns a command for a workspace binary with a clean logging environment.
