@@ -490,21 +490,34 @@ fn check_bounds(parameter: Parameter, bounds: &Bounds) -> Result<(), SpaceError>
         return invalid(format!("{name} takes whole numbers only"));
     }
     if bounds.scale == Scale::Log && min <= 0.0 {
-        return invalid("a log-scale range needs min > 0".to_string());
+        return invalid(format!(
+            "a log-scale range needs min > 0; add scale = \"linear\" for a linear range of {name}"
+        ));
     }
+    // Integer parameters are stored as u32 (N, K, q, n_generations) or u64
+    // (population_size); a float above 2^53 no longer holds every integer.
+    let u32_max = f64::from(u32::MAX);
     let (lowest, highest) = match parameter {
-        Parameter::N | Parameter::PopulationSize | Parameter::NGenerations => (1.0, f64::INFINITY),
-        Parameter::K => (0.0, f64::INFINITY),
+        Parameter::N | Parameter::NGenerations => (1.0, u32_max),
+        Parameter::PopulationSize => (1.0, 2f64.powi(53)),
+        Parameter::K => (0.0, u32_max),
         Parameter::Q => (2.0, 127.0),
         Parameter::MutationRate | Parameter::DiversificationRatio => (0.0, 1.0),
         Parameter::BranchLength => (f64::MIN_POSITIVE, f64::INFINITY),
     };
     if min < lowest || max > highest {
-        return invalid(format!(
-            "{name} must lie between {} and {}",
-            format_number(lowest),
-            format_number(highest)
-        ));
+        let allowed = if highest.is_infinite() {
+            format!("{name} must be greater than {}", format_number(0.0))
+        } else if min < lowest && highest >= u32_max {
+            format!("{name} must be at least {}", format_number(lowest))
+        } else {
+            format!(
+                "{name} must lie between {} and {}",
+                format_number(lowest),
+                format_number(highest)
+            )
+        };
+        return invalid(allowed);
     }
     Ok(())
 }

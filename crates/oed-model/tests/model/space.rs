@@ -199,7 +199,8 @@ fn bad_toml_files_rejected() {
         (
             "mutation_rate = { min = 0 }",
             "invalid bounds for mutation_rate: min = 0, max = 0.1: \
-             a log-scale range needs min > 0",
+             a log-scale range needs min > 0; add scale = \"linear\" for a linear range of \
+             mutation_rate",
         ),
         (
             "q = { max = 200 }",
@@ -241,7 +242,15 @@ fn bad_toml_files_rejected() {
         (
             "population_size = { min = 0, max = 10, scale = \"linear\" }",
             "invalid bounds for population_size: min = 0, max = 10: \
-             population_size must lie between 1 and Infinity",
+             population_size must be at least 1",
+        ),
+        (
+            "N = { min = 10, max = 100000000000 }",
+            "invalid bounds for N: min = 10, max = 100000000000: N must lie between 1 and 4294967295",
+        ),
+        (
+            "n_generations = 0",
+            "invalid bounds for n_generations: min = 0, max = 0: n_generations must be at least 1",
         ),
     ];
     for (text, expected) in cases {
