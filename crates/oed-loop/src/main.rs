@@ -22,7 +22,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 use oed_model::Metric;
 use oed_store::RunDir;
 use serde_json::{Value, json};
@@ -38,8 +39,13 @@ const EXIT_INTERRUPTED: u8 = 130;
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(args) {
+    let matches = Args::command().get_matches();
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(error) => error.exit(),
+    };
+    let explicit = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+    match run(args, &explicit) {
         Ok(code) => code,
         Err(error) => {
             tracing::error!(target: logging::FILE_ONLY, "{error:#}");
@@ -54,21 +60,29 @@ fn report_error(error: &anyhow::Error) {
     eprintln!("oed-loop: error: {error:#}");
 }
 
-fn run(args: Args) -> Result<ExitCode> {
+fn run(args: Args, explicit: &dyn Fn(&str) -> bool) -> Result<ExitCode> {
     let stderr_level = match (args.quiet, args.verbose) {
         (true, _) => LevelFilter::WARN,
         (false, 0) => LevelFilter::INFO,
         (false, 1) => LevelFilter::DEBUG,
         (false, _) => LevelFilter::TRACE,
     };
-    let settings = args.into_settings()?;
+    let mut settings = args.into_settings()?;
     // Held until `run` returns, so no other loop writes the directory meanwhile.
     let (dir, _writer_lock) = resume::open_run_dir(&settings)?;
     let bar = LoopProgress::new_bar();
     logging::init(stderr_level, &dir.log_path(), bar.clone())?;
 
+    let checkpoint = match settings.resume {
+        true => resume::read_checkpoint(&dir),
+        false => None,
+    };
+    if settings.resume {
+        restore_settings(&mut settings, checkpoint.as_ref(), explicit);
+    }
+    let settings = settings;
     let mut loop_state = loop_state(&settings);
-    let start = resume::load_start_state(&dir, &settings, &loop_state)?;
+    let start = resume::load_start_state(&dir, &settings, checkpoint, &loop_state)?;
     loop_state["seed"] = json!(start.seed);
     log_start(&settings, &dir, start.seed, start.records.len());
 
@@ -136,8 +150,37 @@ fn install_interrupt_handler() -> Result<Arc<AtomicBool>> {
     Ok(cancel)
 }
 
-/// Returns the settings that decide the loop's designs, stored in each
-/// checkpoint so that a resume can warn when they change.
+/// Takes the settings not given on the command line from the checkpoint's
+/// loop state, or warns that they are the defaults when there is none.
+fn restore_settings(
+    settings: &mut Settings,
+    checkpoint: Option<&oed_store::Checkpoint>,
+    explicit: &dyn Fn(&str) -> bool,
+) {
+    match checkpoint.and_then(|c| c.loop_state.as_ref()) {
+        Some(recorded) => {
+            let restored = resume::restore_settings(settings, recorded, explicit);
+            if !restored.is_empty() {
+                tracing::info!(
+                    "restored from the checkpoint: {}",
+                    restored
+                        .iter()
+                        .map(|id| format!("--{}", id.replace('_', "-")))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+            }
+        }
+        None if settings.output_dir.join(oed_store::MANIFEST_FILE).exists() => tracing::warn!(
+            "no usable checkpoint records this loop's settings: the settings not given on \
+             the command line are the defaults, which may differ from the recorded loop's"
+        ),
+        None => {}
+    }
+}
+
+/// Returns the loop's settings, stored in each checkpoint so that a resume
+/// continues with them and warns when one is changed on its command line.
 fn loop_state(settings: &Settings) -> Value {
     json!({
         "oed_version": env!("CARGO_PKG_VERSION"),
@@ -154,6 +197,11 @@ fn loop_state(settings: &Settings) -> Value {
         "trajectory": settings.trajectory.to_string(),
         "resampling": format!("{:?}", settings.resampling),
         "beta": settings.beta,
+        "target": settings.target.to_string(),
+        "kappa": settings.kappa,
+        "trajectory_budget_bytes": settings.trajectory_budget_bytes,
+        "checkpoint_every": settings.checkpoint_every,
+        "min_free_disk_bytes": settings.min_free_disk_bytes,
     })
 }
 

@@ -10,14 +10,15 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use oed_model::ExperimentRecord;
+use clap::ValueEnum;
+use oed_model::{ExperimentRecord, Metric, ParameterSpace};
 use oed_store::{
     Checkpoint, LeftoverKind, MANIFEST_FILE, ReadOptions, RunDir, RunDirLock, load_checkpoint,
     load_manifest,
 };
 use serde_json::Value;
 
-use crate::cli::Settings;
+use crate::cli::{AcquisitionArg, Settings, TrajectoryArg};
 
 /// The loop seed when neither `--seed` nor a checkpoint gives one.
 pub const DEFAULT_SEED: u64 = 42;
@@ -58,6 +59,7 @@ pub struct StartState {
 pub fn load_start_state(
     dir: &RunDir,
     settings: &Settings,
+    checkpoint: Option<Checkpoint>,
     loop_state: &Value,
 ) -> Result<StartState> {
     let manifest = load_manifest(dir.manifest_path(), ReadOptions::strict()).context(
@@ -66,13 +68,6 @@ pub fn load_start_state(
     )?;
     let records = manifest.records;
 
-    let checkpoint = match load_checkpoint(dir) {
-        Ok(checkpoint) => checkpoint,
-        Err(error) => {
-            tracing::warn!("{error}; resuming from the manifest alone");
-            None
-        }
-    };
     let seed = choose_seed(settings, checkpoint.as_ref());
 
     if settings.resume {
@@ -107,7 +102,10 @@ fn report_resume(
     loop_state: &Value,
 ) {
     if records.is_empty() && checkpoint.is_none() {
-        tracing::info!(dir = %dir.path().display(), "nothing recorded yet, starting a new loop");
+        tracing::warn!(
+            "nothing to resume in {}; starting a new loop",
+            dir.path().display()
+        );
         return;
     }
     tracing::info!(
@@ -188,4 +186,151 @@ fn remove(path: &Path, kind: LeftoverKind) -> Result<()> {
         .with_context(|| format!("failed to remove {} ({kind})", path.display()))?;
     tracing::warn!(path = %path.display(), "removed {kind}; the experiment runs again");
     Ok(())
+}
+
+/// Reads the checkpoint, warning and returning `None` when it is unusable.
+pub fn read_checkpoint(dir: &RunDir) -> Option<Checkpoint> {
+    match load_checkpoint(dir) {
+        Ok(checkpoint) => checkpoint,
+        Err(error) => {
+            tracing::warn!("{error}; resuming from the manifest alone");
+            None
+        }
+    }
+}
+
+/// Takes each setting the checkpoint's loop state records from the
+/// checkpoint, unless `explicit` returns true for it (given on the command line). Returns the
+/// names of the restored settings.
+///
+/// A setting given on the command line that differs from the recorded one is
+/// kept; [`load_start_state`] then warns that the loop changed.
+pub fn restore_settings(
+    settings: &mut Settings,
+    recorded: &Value,
+    explicit: &dyn Fn(&str) -> bool,
+) -> Vec<&'static str> {
+    let mut restored = Vec::new();
+    let mut take = |id: &'static str, key: &str, apply: &mut dyn FnMut(&Value) -> bool| {
+        if explicit(id) {
+            return;
+        }
+        if let Some(value) = recorded.get(key) {
+            if apply(value) {
+                restored.push(id);
+            } else {
+                tracing::warn!("invalid {key} {value} in the checkpoint; using the default");
+            }
+        }
+    };
+    take(
+        "space",
+        "space",
+        &mut |v| match ParameterSpace::from_json_str(&v.to_string()) {
+            Ok(space) => {
+                settings.space = space;
+                true
+            }
+            Err(_) => false,
+        },
+    );
+    take(
+        "num_initial_experiments",
+        "num_initial_experiments",
+        &mut |v| v.as_u64().map(|n| settings.num_initial = n).is_some(),
+    );
+    take("num_oed_iterations", "num_oed_iterations", &mut |v| {
+        v.as_u64().map(|n| settings.num_iterations = n).is_some()
+    });
+    take("batch_size", "batch_size", &mut |v| {
+        positive(v).map(|n| settings.batch_size = n).is_some()
+    });
+    take("candidates", "candidates", &mut |v| {
+        positive(v).map(|n| settings.candidates = n).is_some()
+    });
+    take("restarts", "restarts", &mut |v| {
+        positive(v).map(|n| settings.restarts = n).is_some()
+    });
+    take("acquisition", "acquisition", &mut |v| {
+        let name = v.as_str().unwrap_or_default();
+        let name = name.split('(').next().unwrap_or_default();
+        variant(name, |a: &AcquisitionArg| {
+            a.to_possible_value().map(|p| p.get_name().to_owned())
+        })
+        .map(|a| settings.acquisition = a)
+        .is_some()
+    });
+    take("target", "target", &mut |v| {
+        v.as_str()
+            .and_then(|name| name.parse::<Metric>().ok())
+            .map(|m| settings.target = m)
+            .is_some()
+    });
+    take("kappa", "kappa", &mut |v| {
+        v.as_f64()
+            .filter(|k| k.is_finite() && *k >= 0.0)
+            .map(|k| settings.kappa = k)
+            .is_some()
+    });
+    take("feature_mode", "feature_mode", &mut |v| {
+        debug_variant(v)
+            .map(|m| settings.feature_mode = m)
+            .is_some()
+    });
+    take("kernel", "kernel", &mut |v| {
+        debug_variant(v).map(|k| settings.kernel = k).is_some()
+    });
+    take("resampling", "resampling", &mut |v| {
+        debug_variant(v).map(|r| settings.resampling = r).is_some()
+    });
+    take("trajectory", "trajectory", &mut |v| {
+        v.as_str()
+            .and_then(|text| text.parse::<TrajectoryArg>().ok())
+            .map(|t| settings.trajectory = t)
+            .is_some()
+    });
+    take("trajectory_budget", "trajectory_budget_bytes", &mut |v| {
+        v.as_u64()
+            .map(|b| settings.trajectory_budget_bytes = b)
+            .is_some()
+    });
+    take("checkpoint_every", "checkpoint_every", &mut |v| {
+        v.as_u64()
+            .filter(|&n| n >= 1)
+            .map(|n| settings.checkpoint_every = n)
+            .is_some()
+    });
+    take("min_free_disk", "min_free_disk_bytes", &mut |v| {
+        v.as_u64()
+            .map(|b| settings.min_free_disk_bytes = b)
+            .is_some()
+    });
+    take("beta", "beta", &mut |v| {
+        v.as_f64()
+            .filter(|b| b.is_finite() && *b > 0.0)
+            .map(|b| settings.beta = b)
+            .is_some()
+    });
+    restored
+}
+
+fn positive(value: &Value) -> Option<usize> {
+    value
+        .as_u64()
+        .filter(|&n| n >= 1)
+        .and_then(|n| usize::try_from(n).ok())
+}
+
+/// Returns the variant of `T` whose `name` is `wanted`.
+fn variant<T: ValueEnum>(wanted: &str, name: impl Fn(&T) -> Option<String>) -> Option<T> {
+    T::value_variants()
+        .iter()
+        .find(|v| name(v).as_deref() == Some(wanted))
+        .cloned()
+}
+
+/// Returns the variant of `T` whose `Debug` text is the string `value`, as
+/// the loop state records it.
+fn debug_variant<T: ValueEnum + std::fmt::Debug>(value: &Value) -> Option<T> {
+    variant(value.as_str()?, |v: &T| Some(format!("{v:?}")))
 }

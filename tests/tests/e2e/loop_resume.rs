@@ -245,3 +245,32 @@ fn pause_hook_reports_its_point() {
     child.wait().unwrap();
     assert_eq!(records(&workspace.run_dir("run")).len(), 1, "{stderr}");
 }
+
+#[test]
+fn bare_resume_continues_with_the_recorded_settings() {
+    let workspace = Workspace::new(SMALL_SPACE);
+    let dir = workspace.run_dir("run");
+    kill_at(workspace.loop_command("run"), "manifest-appended:5");
+
+    // Only the directory: space, counts, seed and the rest come from the
+    // checkpoint, not from the defaults.
+    let mut resume = oed_tests::command("oed-loop");
+    resume.arg("--output-dir").arg(&dir).arg("--resume");
+    let output = run_ok(&mut resume);
+    let stderr = oed_tests::stderr_text(&output);
+    assert!(
+        stderr.contains("restored from the checkpoint") && stderr.contains("--space"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("changed since the checkpoint"), "{stderr}");
+
+    let resumed = records(&dir);
+    assert_same_experiments(reference(), &resumed);
+    let space = workspace.space();
+    for record in &resumed {
+        space
+            .validate(&record.design)
+            .unwrap_or_else(|e| panic!("design outside the space file's space: {e}"));
+    }
+    assert_files_match_records(&dir);
+}
