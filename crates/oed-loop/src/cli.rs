@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use clap::builder::RangedI64ValueParser;
 use clap::{Parser, ValueEnum};
 use oed_model::{Metric, ParameterSpace};
 
@@ -17,21 +18,32 @@ pub struct Args {
     pub output_dir: PathBuf,
 
     /// Number of space-filling experiments before the surrogate takes over
-    #[arg(long, alias = "num_initial_experiments", default_value_t = 20)]
+    #[arg(
+        long,
+        alias = "num_initial_experiments",
+        allow_negative_numbers = true,
+        default_value_t = 20
+    )]
     pub num_initial_experiments: u64,
 
     /// Number of experiments proposed by the surrogate
-    #[arg(long, alias = "num_oed_iterations", default_value_t = 100)]
+    #[arg(
+        long,
+        alias = "num_oed_iterations",
+        allow_negative_numbers = true,
+        default_value_t = 100
+    )]
     pub num_oed_iterations: u64,
 
-    /// Write a checkpoint every this many optimisation experiments (also after
-    /// seeding, at the end and on Ctrl-C)
-    #[arg(long, alias = "checkpoint_every", default_value_t = 10)]
+    /// Write a checkpoint every this many optimisation experiments, at least 1
+    /// (also after seeding, at the end and on Ctrl-C)
+    #[arg(long, alias = "checkpoint_every", default_value_t = 10,
+          value_parser = RangedI64ValueParser::<u64>::new().range(1..), allow_negative_numbers = true)]
     pub checkpoint_every: u64,
 
     /// Loop seed that determines every design and every experiment's seed
     /// [default: 42, or the checkpoint's seed with --resume]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
 
     /// Continue the loop recorded in --output-dir
@@ -46,21 +58,28 @@ pub struct Args {
     #[arg(long, default_value = "information_gain", value_name = "METRIC")]
     pub target: Metric,
 
-    /// Exploration weight of `--acquisition ucb`: mean + kappa * standard deviation
-    #[arg(long, default_value_t = 2.0)]
+    /// Exploration weight of `--acquisition ucb`: mean + kappa * standard
+    /// deviation, a finite number >= 0
+    #[arg(long, default_value_t = 2.0, value_parser = parse_kappa, allow_negative_numbers = true)]
     pub kappa: f64,
 
     /// Number of candidate designs (scrambled Sobol points) scored per
     /// proposal, 1 to 65536
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = 4096,
+          value_parser = RangedI64ValueParser::<usize>::new().range(1..=65536),
+          allow_negative_numbers = true)]
     pub candidates: usize,
 
-    /// Number of restarts when fitting the surrogate's hyperparameters
-    #[arg(long, default_value_t = 4)]
+    /// Number of restarts when fitting the surrogate's hyperparameters, at
+    /// least 1
+    #[arg(long, default_value_t = 4,
+          value_parser = RangedI64ValueParser::<usize>::new().range(1..), allow_negative_numbers = true)]
     pub restarts: usize,
 
-    /// Experiments proposed per optimisation round and run in parallel
-    #[arg(long, default_value_t = 1)]
+    /// Experiments proposed per optimisation round and run in parallel, at
+    /// least 1
+    #[arg(long, default_value_t = 1,
+          value_parser = RangedI64ValueParser::<usize>::new().range(1..), allow_negative_numbers = true)]
     pub batch_size: usize,
 
     /// Surrogate features: all eight design parameters, or N, K, q, the
@@ -87,20 +106,31 @@ pub struct Args {
     /// Largest estimated trajectory file per run that `--trajectory auto`
     /// allows, in MiB (the estimate is of the uncompressed records, an upper
     /// bound)
-    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    #[arg(
+        long,
+        default_value_t = 64,
+        value_name = "MIB",
+        allow_negative_numbers = true
+    )]
     pub trajectory_budget: u64,
 
     /// Resampling scheme of the SMC runner
     #[arg(long, value_enum, default_value_t = ResamplingArg::Systematic)]
     pub resampling: ResamplingArg,
 
-    /// Selection strength of the SMC runner: log-weight = beta * fitness
-    #[arg(long, default_value_t = 1.0)]
+    /// Selection strength of the SMC runner: log-weight = beta * fitness, a
+    /// finite number > 0
+    #[arg(long, default_value_t = 1.0, value_parser = parse_beta, allow_negative_numbers = true)]
     pub beta: f64,
 
     /// Free space to keep on the run directory's file system, in MiB; an
     /// experiment whose estimated trajectory would cut into it is not started
-    #[arg(long, default_value_t = 512, value_name = "MIB")]
+    #[arg(
+        long,
+        default_value_t = 512,
+        value_name = "MIB",
+        allow_negative_numbers = true
+    )]
     pub min_free_disk: u64,
 
     /// Do not sync the manifest to the storage device after each append:
@@ -221,24 +251,6 @@ pub struct Settings {
 impl Args {
     /// Checks the arguments and reads the parameter space file.
     pub fn into_settings(self) -> Result<Settings> {
-        if self.checkpoint_every == 0 {
-            bail!("invalid --checkpoint-every 0: it must be at least 1");
-        }
-        if self.batch_size == 0 {
-            bail!("invalid --batch-size 0: it must be at least 1");
-        }
-        if self.candidates == 0 {
-            bail!("invalid --candidates 0: it must be at least 1");
-        }
-        if !self.kappa.is_finite() || self.kappa < 0.0 {
-            bail!(
-                "invalid --kappa {}: it must be a finite number >= 0",
-                self.kappa
-            );
-        }
-        if !self.beta.is_finite() {
-            bail!("invalid --beta {}: it must be a finite number", self.beta);
-        }
         let space = match &self.space {
             Some(path) => read_space(path)?,
             None => ParameterSpace::default(),
@@ -267,6 +279,22 @@ impl Args {
             min_free_disk_bytes: self.min_free_disk.saturating_mul(MIB),
             sync_manifest: !self.no_fsync,
         })
+    }
+}
+
+/// Parses `--kappa`: a finite number >= 0.
+fn parse_kappa(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(kappa) if kappa.is_finite() && kappa >= 0.0 => Ok(kappa),
+        _ => Err(format!("{text} is not a finite number >= 0")),
+    }
+}
+
+/// Parses `--beta`: a finite number > 0.
+fn parse_beta(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(beta) if beta.is_finite() && beta > 0.0 => Ok(beta),
+        _ => Err(format!("{text} is not a finite number > 0")),
     }
 }
 
@@ -341,13 +369,34 @@ mod tests {
         );
     }
 
+    fn parse_error(arguments: &[&str]) -> String {
+        let words = std::iter::once("oed-loop").chain(arguments.iter().copied());
+        Args::try_parse_from(words).unwrap_err().to_string()
+    }
+
     #[test]
-    fn zero_batch_size_is_rejected() {
-        let error = parse(&["--batch-size", "0"]).into_settings().unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "invalid --batch-size 0: it must be at least 1"
-        );
+    fn out_of_range_numbers_are_rejected() {
+        let cases: [(&[&str], &str); 9] = [
+            (&["--batch-size", "0"], "0 is not in 1.."),
+            (&["--candidates", "70000"], "70000 is not in 1..=65536"),
+            (&["--candidates", "0"], "0 is not in 1..=65536"),
+            (&["--restarts", "0"], "0 is not in 1.."),
+            (&["--checkpoint-every", "0"], "0 is not in 1.."),
+            (&["--kappa", "-1"], "-1 is not a finite number >= 0"),
+            (&["--kappa", "inf"], "inf is not a finite number >= 0"),
+            (&["--beta", "0"], "0 is not a finite number > 0"),
+            (&["--beta", "NaN"], "NaN is not a finite number > 0"),
+        ];
+        for (arguments, expected) in cases {
+            let error = parse_error(arguments);
+            assert!(error.contains(expected), "{arguments:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn negative_count_names_the_range() {
+        let error = parse_error(&["--restarts", "-2"]);
+        assert!(error.contains("-2 is not in 1.."), "{error}");
     }
 
     #[test]
