@@ -190,7 +190,8 @@ fn entropy(counts: impl Iterator<Item = u64>, total: usize) -> f64 {
         .filter(|&count| count > 0)
         .map(|count| {
             let p = count as f64 / total as f64;
-            -p * p.ln()
+            // p ln(1/p) rather than -p ln p, so a certain state gives +0, not -0.
+            p * (1.0 / p).ln()
         })
         .sum()
 }
@@ -271,6 +272,7 @@ mod tests {
     fn fixed_population_has_zero_entropy() {
         let sequences = [3u8, 1, 4, 3, 1, 4, 3, 1, 4];
         assert_eq!(mean_site_entropy(&sequences, 3), 0.0);
+        assert!(mean_site_entropy(&sequences, 3).is_sign_positive());
     }
 
     #[test]
