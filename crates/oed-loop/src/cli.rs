@@ -298,6 +298,8 @@ fn parse_beta(text: &str) -> Result<f64, String> {
     }
 }
 
+const SPACE_ERROR: &str = "invalid parameter space";
+
 fn read_space(path: &std::path::Path) -> Result<ParameterSpace> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("failed to read parameter space {}", path.display()))?;
@@ -309,7 +311,14 @@ fn read_space(path: &std::path::Path) -> Result<ParameterSpace> {
     } else {
         ParameterSpace::from_json_str(&text)
     };
-    parsed.with_context(|| format!("{}: invalid parameter space", path.display()))
+    // Most of the space's errors start with "invalid parameter space" already.
+    parsed.map_err(|error| {
+        let error = error.to_string();
+        match error.starts_with(SPACE_ERROR) {
+            true => anyhow::anyhow!("{}: {error}", path.display()),
+            false => anyhow::anyhow!("{}: {SPACE_ERROR}: {error}", path.display()),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ fn main() -> ExitCode {
     match run(args, &explicit) {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!(target: logging::FILE_ONLY, "{error:#}");
+            tracing::error!(target: logging::FILE_ONLY, "{}", error_text(&error));
             report_error(&error);
             ExitCode::from(EXIT_ERROR)
         }
@@ -57,7 +57,24 @@ fn main() -> ExitCode {
 
 #[allow(clippy::print_stderr)]
 fn report_error(error: &anyhow::Error) {
-    eprintln!("oed-loop: error: {error:#}");
+    eprintln!("oed-loop: error: {}", error_text(error));
+}
+
+/// Joins an error's chain with ": ", leaving out each cause whose text the
+/// message already contains, as when a context repeats the error it wraps.
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 fn run(args: Args, explicit: &dyn Fn(&str) -> bool) -> Result<ExitCode> {
@@ -129,7 +146,7 @@ fn run(args: Args, explicit: &dyn Fn(&str) -> bool) -> Result<ExitCode> {
         }
         Err(error) => {
             if let Err(checkpoint_error) = driver.save_checkpoint() {
-                tracing::error!("{checkpoint_error:#}");
+                tracing::error!("{}", error_text(&checkpoint_error));
             }
             Err(error)
         }
@@ -258,4 +275,30 @@ fn resume_command() -> String {
         })
         .collect();
     quoted.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_skips_repeated_causes() {
+        let io = std::io::Error::other("No space left on device (os error 28)");
+        let error = anyhow::Error::new(io)
+            .context("No space left on device (os error 28)")
+            .context("failed to append to the manifest");
+        assert_eq!(
+            error_text(&error),
+            "failed to append to the manifest: No space left on device (os error 28)"
+        );
+    }
+
+    #[test]
+    fn error_text_keeps_distinct_causes() {
+        let error = anyhow::anyhow!("permission denied").context("failed to write x.json");
+        assert_eq!(
+            error_text(&error),
+            "failed to write x.json: permission denied"
+        );
+    }
 }
