@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::builder::RangedI64ValueParser;
 use clap::{Parser, ValueEnum};
 use oed_model::{Metric, ParameterSpace};
@@ -91,8 +91,9 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = KernelArg::Matern52)]
     pub kernel: KernelArg,
 
-    /// Parameter space file (JSON, or TOML when the name ends in .toml); unlisted
-    /// parameters keep their default ranges
+    /// Parameter space file, read as TOML when the name ends in .toml and as
+    /// JSON when it ends in .json; unlisted parameters keep their default
+    /// ranges (format and defaults: "Parameter space file" in docs/cli.md)
     #[arg(long, value_name = "FILE")]
     pub space: Option<PathBuf>,
 
@@ -301,16 +302,22 @@ fn parse_beta(text: &str) -> Result<f64, String> {
 const SPACE_ERROR: &str = "invalid parameter space";
 
 fn read_space(path: &std::path::Path) -> Result<ParameterSpace> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let from_str = match extension.as_deref() {
+        Some("toml") => ParameterSpace::from_toml_str,
+        Some("json") => ParameterSpace::from_json_str,
+        _ => bail!(
+            "{}: unsupported parameter space file: write it as TOML or JSON in a file whose \
+             name ends in .toml or .json",
+            path.display()
+        ),
+    };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("failed to read parameter space {}", path.display()))?;
-    let is_toml = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    let parsed = if is_toml {
-        ParameterSpace::from_toml_str(&text)
-    } else {
-        ParameterSpace::from_json_str(&text)
-    };
+    let parsed = from_str(&text);
     // Most of the space's errors start with "invalid parameter space" already.
     parsed.map_err(|error| {
         let error = error.to_string();
@@ -420,5 +427,19 @@ mod tests {
         let from_json = read_space(&json_path).unwrap();
         assert_eq!(from_toml.bounds(oed_model::Parameter::N).max, 20.0);
         assert_eq!(from_json.bounds(oed_model::Parameter::N).max, 30.0);
+    }
+
+    #[test]
+    fn space_file_of_other_extension_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml_path = dir.path().join("space.yaml");
+        std::fs::write(&yaml_path, "N: {min: 10, max: 20}\n").unwrap();
+
+        let error = read_space(&yaml_path).unwrap_err().to_string();
+        assert!(
+            error.starts_with(&yaml_path.display().to_string()),
+            "{error}"
+        );
+        assert!(error.contains(".toml or .json"), "{error}");
     }
 }
