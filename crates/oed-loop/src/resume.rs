@@ -62,10 +62,8 @@ pub fn load_start_state(
     checkpoint: Option<Checkpoint>,
     loop_state: &Value,
 ) -> Result<StartState> {
-    let manifest = load_manifest(dir.manifest_path(), ReadOptions::strict()).context(
-        "failed to read the manifest; repair or remove the line named above, then run again \
-         with --resume",
-    )?;
+    let manifest = load_manifest(dir.manifest_path(), ReadOptions::strict())
+        .map_err(|error| manifest_error(dir, &error))?;
     let records = manifest.records;
 
     let seed = choose_seed(settings, checkpoint.as_ref());
@@ -75,6 +73,23 @@ pub fn load_start_state(
         remove_leftovers(dir, &records)?;
     }
     Ok(StartState { records, seed })
+}
+
+/// The store's advice for an invalid line, which names a lenient reading
+/// that `oed-loop` does not offer.
+const LENIENT_ADVICE: &str = ", or read the manifest leniently to skip it";
+
+/// Describes a manifest that cannot be read, with what the user can do.
+fn manifest_error(dir: &RunDir, error: &oed_store::StoreError) -> anyhow::Error {
+    let text = error.to_string();
+    match (error.line(), text.strip_suffix(LENIENT_ADVICE)) {
+        (Some(_), Some(text)) => anyhow::anyhow!(
+            "{text}, then run again with --resume; `oed-cli --lenient {}` lists the other \
+             records",
+            dir.path().display()
+        ),
+        _ => anyhow::anyhow!("failed to read the manifest: {text}"),
+    }
 }
 
 fn choose_seed(settings: &Settings, checkpoint: Option<&Checkpoint>) -> u64 {
@@ -333,4 +348,27 @@ fn variant<T: ValueEnum>(wanted: &str, name: impl Fn(&T) -> Option<String>) -> O
 /// the loop state records it.
 fn debug_variant<T: ValueEnum + std::fmt::Debug>(value: &Value) -> Option<T> {
     variant(value.as_str()?, |v: &T| Some(format!("{v:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_manifest_line_advice_fits_oed_loop() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = RunDir::create(root.path()).unwrap();
+        std::fs::write(dir.manifest_path(), "{\"run_uuid\": 3}\n{}\n").unwrap();
+        let error = load_manifest(dir.manifest_path(), ReadOptions::strict()).unwrap_err();
+
+        let text = manifest_error(&dir, &error).to_string();
+        assert!(
+            text.contains("oed_manifest.jsonl:1: invalid record"),
+            "{text}"
+        );
+        assert!(text.contains("fix or remove the line"), "{text}");
+        assert!(text.contains("then run again with --resume"), "{text}");
+        assert!(text.contains("oed-cli --lenient"), "{text}");
+        assert!(!text.contains("leniently"), "{text}");
+    }
 }
