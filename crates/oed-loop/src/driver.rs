@@ -51,7 +51,12 @@ pub struct Driver<'a> {
     loop_state: Value,
     /// The number of records the latest checkpoint of this process covers.
     checkpointed_records: Cell<Option<u64>>,
+    /// The number of rounds whose designs the surrogate could not propose.
+    fallback_rounds: u64,
 }
+
+/// The number of surrogate fallbacks between two warnings after the first.
+const FALLBACK_WARN_EVERY: u64 = 10;
 
 impl std::fmt::Debug for Driver<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -96,6 +101,7 @@ impl<'a> Driver<'a> {
             progress: parts.progress,
             loop_state: parts.loop_state,
             checkpointed_records: Cell::new(None),
+            fallback_rounds: 0,
         })
     }
 
@@ -115,10 +121,7 @@ impl<'a> Driver<'a> {
                 break;
             };
             if let Some(reason) = &plan.fallback_reason {
-                tracing::warn!(
-                    "the surrogate could not propose ({reason}); this round's designs continue \
-                     the space-filling sequence instead"
-                );
+                self.report_fallback(reason);
             }
             self.progress.set_phase(&plan.jobs[0].phase);
             self.check_disk(&plan.jobs)?;
@@ -130,6 +133,27 @@ impl<'a> Driver<'a> {
             self.save_checkpoint()?;
         }
         Ok(Outcome::Finished)
+    }
+
+    /// Warns that the surrogate could not propose: the first time, then once
+    /// every [`FALLBACK_WARN_EVERY`] rounds with the count, and at debug level
+    /// otherwise.
+    fn report_fallback(&mut self, reason: &str) {
+        self.fallback_rounds += 1;
+        let rounds = self.fallback_rounds;
+        if rounds == 1 {
+            tracing::warn!(
+                "the surrogate could not propose ({reason}); this round's designs continue \
+                 the space-filling sequence instead"
+            );
+        } else if rounds % FALLBACK_WARN_EVERY == 0 {
+            tracing::warn!(
+                "the surrogate could not propose in {rounds} rounds so far (latest: {reason}); \
+                 their designs continue the space-filling sequence"
+            );
+        } else {
+            tracing::debug!("the surrogate could not propose ({reason}), round {rounds}");
+        }
     }
 
     /// Saves a checkpoint of the records so far.

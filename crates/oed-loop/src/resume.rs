@@ -190,8 +190,15 @@ fn warn_about_changed_settings(recorded: &Value, current: &Value) {
 /// trajectories and metadata of runs without a manifest record, and
 /// temporary files of interrupted atomic writes.
 fn remove_leftovers(dir: &RunDir, records: &[ExperimentRecord]) -> Result<()> {
-    for leftover in dir.leftovers(records)? {
+    let leftovers = dir.leftovers(records)?;
+    for leftover in &leftovers {
         remove(&leftover.path, leftover.kind)?;
+    }
+    if !leftovers.is_empty() {
+        tracing::warn!(
+            "removed {} files of interrupted experiments, which run again (-v lists them)",
+            leftovers.len()
+        );
     }
     Ok(())
 }
@@ -199,7 +206,7 @@ fn remove_leftovers(dir: &RunDir, records: &[ExperimentRecord]) -> Result<()> {
 fn remove(path: &Path, kind: LeftoverKind) -> Result<()> {
     std::fs::remove_file(path)
         .with_context(|| format!("failed to remove {} ({kind})", path.display()))?;
-    tracing::warn!(path = %path.display(), "removed {kind}; the experiment runs again");
+    tracing::debug!(path = %path.display(), "removed {kind}; the experiment runs again");
     Ok(())
 }
 

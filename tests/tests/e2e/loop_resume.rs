@@ -30,14 +30,17 @@ fn kill_and_resume(point: &str) {
     resume_and_compare(&workspace);
 }
 
-fn resume_and_compare(workspace: &Workspace) {
+/// Resumes the loop in run directory `run`, compares it with the
+/// uninterrupted loop and returns the resume's stderr.
+fn resume_and_compare(workspace: &Workspace) -> String {
     let mut resume = workspace.loop_command("run");
     resume.arg("--resume");
-    run_ok(&mut resume);
+    let output = run_ok(&mut resume);
 
     let dir = workspace.run_dir("run");
     assert_same_experiments(reference(), &records(&dir));
     assert_files_match_records(&dir);
+    oed_tests::stderr_text(&output)
 }
 
 #[test]
@@ -58,7 +61,16 @@ fn killed_after_a_seeding_run_resumes() {
 
 #[test]
 fn killed_after_metadata_resumes() {
-    kill_and_resume("metadata-written:5");
+    let workspace = Workspace::new(SMALL_SPACE);
+    kill_at(workspace.loop_command("run"), "metadata-written:5");
+    let stderr = resume_and_compare(&workspace);
+
+    // The trajectory and the metadata file: one warning counts both.
+    assert!(
+        stderr.contains("removed 2 files of interrupted experiments"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("removed").count(), 1, "{stderr}");
 }
 
 #[test]
