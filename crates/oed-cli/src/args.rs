@@ -11,6 +11,14 @@ use oed_summary::{Objectives, Top};
 /// The run directory read when none is named.
 pub const DEFAULT_DIR: &str = "oed_results";
 
+/// Maximum of `--threads` and `OED_THREADS`. More threads than this only
+/// exhaust memory for their stacks, so a larger value is rejected rather
+/// than tried.
+pub const MAX_THREADS: usize = 1024;
+
+/// Environment variable read when `--threads` is not given.
+pub const THREADS_ENV: &str = "OED_THREADS";
+
 /// Lists, summarises and shows the experiments of an OED run directory.
 ///
 /// Without a flag, prints the number of experiments per phase, failed runs and
@@ -32,8 +40,8 @@ pub struct Cli {
     #[arg(long)]
     pub list: bool,
 
-    /// List only the N best experiments by the metric of --by
-    #[arg(long, value_name = "N")]
+    /// List only the N best experiments by the metric of --by (at least 1)
+    #[arg(long, value_name = "N", value_parser = parse_top)]
     pub top: Option<usize>,
 
     /// Metric that orders --top
@@ -73,8 +81,9 @@ pub struct CommonArgs {
     #[arg(long, global = true)]
     pub lenient: bool,
 
-    /// Number of worker threads [default: one per core]
-    #[arg(long, value_name = "N", env = "OED_THREADS", global = true)]
+    /// Number of worker threads, 1 to 1024 [env: OED_THREADS] [default: one
+    /// per core]
+    #[arg(long, value_name = "N", value_parser = parse_threads, global = true)]
     pub threads: Option<usize>,
 }
 
@@ -105,8 +114,8 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
 
-        /// Only the N best experiments by the metric of --by
-        #[arg(long, value_name = "N")]
+        /// Only the N best experiments by the metric of --by (at least 1)
+        #[arg(long, value_name = "N", value_parser = parse_top)]
         top: Option<usize>,
 
         /// Metric that orders --top
@@ -212,9 +221,10 @@ impl Cli {
                 .or(second)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DIR)),
         };
-        if common.threads == Some(0) {
-            bail!("invalid --threads 0: expected at least 1");
-        }
+        let threads = match common.threads {
+            Some(threads) => Some(threads),
+            None => threads_from_env()?,
+        };
 
         Ok(Settings {
             dir,
@@ -227,8 +237,50 @@ impl Cli {
             } else {
                 ReadOptions::strict()
             },
-            threads: common.threads,
+            threads,
         })
+    }
+}
+
+/// Parses `--top N`, which must select at least one experiment.
+fn parse_top(value: &str) -> Result<usize, String> {
+    let count: usize = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number of at least 1, got {value:?}"))?;
+    if count == 0 {
+        return Err("expected at least 1, because --top 0 would list nothing".to_string());
+    }
+    Ok(count)
+}
+
+/// Parses a thread count in `1..=MAX_THREADS`.
+fn parse_threads(value: &str) -> Result<usize, String> {
+    let range = format!("1 to {MAX_THREADS}");
+    let count: usize = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number from {range}, got {value:?}"))?;
+    if !(1..=MAX_THREADS).contains(&count) {
+        return Err(format!("{count} is out of range: expected {range}"));
+    }
+    Ok(count)
+}
+
+/// Reads `OED_THREADS`; unset, empty and blank values mean the default.
+fn threads_from_env() -> anyhow::Result<Option<usize>> {
+    let Some(value) = std::env::var_os(THREADS_ENV) else {
+        return Ok(None);
+    };
+    let Some(value) = value.to_str() else {
+        bail!("invalid {THREADS_ENV} {value:?}: expected a whole number from 1 to {MAX_THREADS}");
+    };
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    match parse_threads(value) {
+        Ok(count) => Ok(Some(count)),
+        Err(reason) => bail!("invalid {THREADS_ENV}={value:?}: {reason}"),
     }
 }
 
@@ -305,6 +357,28 @@ mod tests {
     fn two_different_dirs_are_rejected() {
         let cli = Cli::try_parse_from(["oed-cli", "a", "show", "x", "b"]).unwrap();
         assert!(cli.into_settings().is_err());
+    }
+
+    #[test]
+    fn thread_counts_outside_the_range_are_rejected() {
+        for value in ["0", "1025", "99999", "-1", "many"] {
+            let flag = format!("--threads={value}");
+            let error = Cli::try_parse_from(["oed-cli", flag.as_str()]).unwrap_err();
+            assert!(error.to_string().contains("1 to 1024"), "{value}: {error}");
+        }
+        assert_eq!(parse_threads("1024"), Ok(1024));
+        assert_eq!(parse_threads("1"), Ok(1));
+    }
+
+    #[test]
+    fn top_zero_is_rejected() {
+        for args in [
+            &["oed-cli", "--top", "0"][..],
+            &["oed-cli", "export", "--format", "csv", "--top", "0"][..],
+        ] {
+            let error = Cli::try_parse_from(args).unwrap_err();
+            assert!(error.to_string().contains("at least 1"), "{error}");
+        }
     }
 
     #[test]

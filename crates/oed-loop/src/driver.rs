@@ -58,6 +58,12 @@ pub struct Driver<'a> {
 /// The number of surrogate fallbacks between two warnings after the first.
 const FALLBACK_WARN_EVERY: u64 = 10;
 
+/// Returns true when the `rounds`-th surrogate fallback of the loop (from 1)
+/// is logged as a warning.
+fn fallback_warns(rounds: u64) -> bool {
+    rounds == 1 || rounds % FALLBACK_WARN_EVERY == 0
+}
+
 impl std::fmt::Debug for Driver<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Driver")
@@ -146,7 +152,7 @@ impl<'a> Driver<'a> {
                 "the surrogate could not propose ({reason}); this round's designs continue \
                  the space-filling sequence instead"
             );
-        } else if rounds % FALLBACK_WARN_EVERY == 0 {
+        } else if fallback_warns(rounds) {
             tracing::warn!(
                 "the surrogate could not propose in {rounds} rounds so far (latest: {reason}); \
                  their designs continue the space-filling sequence"
@@ -347,6 +353,12 @@ mod tests {
     use crate::seeds::experiment_seed;
 
     const SEED: u64 = 11;
+
+    #[test]
+    fn fallback_warns_first_then_every_tenth() {
+        let warned: Vec<u64> = (1..=35).filter(|&r| fallback_warns(r)).collect();
+        assert_eq!(warned, [1, 10, 20, 30]);
+    }
 
     /// A runner that computes a result from the design at once, sleeps so
     /// that later experiments of a batch finish first, and panics for one

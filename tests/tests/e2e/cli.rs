@@ -503,3 +503,47 @@ fn help_lists_commands() {
         assert!(help.contains(word), "help lacks {word}:\n{help}");
     }
 }
+
+#[test]
+fn thread_counts_outside_the_range_are_rejected() {
+    let scratch = Scratch::new();
+    let dir = scratch.ancestor_dir("run");
+
+    let output = scratch.cli(&["--threads", "99999", dir_arg(&dir)]);
+    assert_exit(&output, 2);
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("99999") && stderr.contains("1 to 1024"),
+        "{stderr}"
+    );
+
+    let output = run(oed_tests::command("oed-cli")
+        .arg(dir_arg(&dir))
+        .env("OED_THREADS", "5000"));
+    assert_exit(&output, 2);
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("OED_THREADS") && stderr.contains("5000"),
+        "{stderr}"
+    );
+
+    // Set but empty means unset.
+    let output = run(oed_tests::command("oed-cli")
+        .arg(dir_arg(&dir))
+        .env("OED_THREADS", ""));
+    assert_exit(&output, 0);
+    assert!(stdout_text(&output).contains("experiments       5"));
+}
+#[test]
+fn top_zero_is_rejected() {
+    let scratch = Scratch::new();
+    let dir = scratch.ancestor_dir("run");
+    let output = scratch.cli(&["--top", "0", dir_arg(&dir)]);
+    assert_exit(&output, 2);
+    assert!(output.stdout.is_empty(), "{}", stdout_text(&output));
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("'0'") && stderr.contains("at least 1"),
+        "{stderr}"
+    );
+}
