@@ -96,7 +96,8 @@ impl Default for ListOptions {
 ///
 /// Rows are rendered in parallel a chunk at a time and written in order, so
 /// memory contains one batch of records, not the manifest. The header, for the
-/// formats that have one, is written even when no row is.
+/// formats that have one, is written with the first rows, or at the end when
+/// no row is, but never before the manifest has read without error.
 ///
 /// # Errors
 ///
@@ -108,13 +109,14 @@ pub fn write_rows(
     format: RowFormat,
     output: &mut impl Write,
 ) -> Result<u64, Error> {
+    // The header waits for the first batch that reads without error, so a
+    // manifest that fails at its first lines leaves the output empty.
     let mut header = Vec::new();
     write_header(format, &mut header);
-    output.write_all(&header).map_err(Error::output)?;
 
     if let Some(top) = options.top {
         let rows = top_records(path, options, top)?;
-        let mut buffer = Vec::new();
+        let mut buffer = header;
         for (index, record) in &rows {
             render_row(format, *index, record, &mut buffer);
         }
@@ -124,9 +126,13 @@ pub fn write_rows(
     }
 
     let mut written = 0;
+    let mut header = Some(header);
     let mut batches = RecordBatches::open(path, options.read, options.chunk_records)?;
     for batch in batches.by_ref() {
         let batch = batch?;
+        if let Some(header) = header.take() {
+            output.write_all(&header).map_err(Error::output)?;
+        }
         let rendered: Vec<(u64, Vec<u8>)> = batch
             .indexed_chunks()
             .into_par_iter()
@@ -136,6 +142,9 @@ pub fn write_rows(
             output.write_all(&bytes).map_err(Error::output)?;
             written += rows;
         }
+    }
+    if let Some(header) = header {
+        output.write_all(&header).map_err(Error::output)?;
     }
     output.flush().map_err(Error::output)?;
     Ok(written)

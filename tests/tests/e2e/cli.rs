@@ -547,3 +547,25 @@ fn top_zero_is_rejected() {
         "{stderr}"
     );
 }
+
+#[test]
+fn list_of_bad_manifest_prints_no_header() {
+    let scratch = Scratch::new();
+    let dir = scratch.dir_with_manifest("run", "not a record\n");
+    for args in [
+        &["--list"][..],
+        &["--top", "2"][..],
+        &["export", "--format", "csv"][..],
+    ] {
+        let mut args = args.to_vec();
+        args.push(dir_arg(&dir));
+        let output = scratch.cli(&args);
+        assert_exit(&output, 2);
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?}: {}",
+            stdout_text(&output)
+        );
+        assert!(stderr_text(&output).contains(":1: invalid record"));
+    }
+}
