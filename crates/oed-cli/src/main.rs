@@ -32,10 +32,27 @@ fn main() -> ExitCode {
         // is how such a pipeline ends, not a failure.
         Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            let _ = writeln!(std::io::stderr().lock(), "oed-cli: {error:#}");
+            let _ = writeln!(std::io::stderr().lock(), "oed-cli: {}", error_text(&error));
             ExitCode::from(2)
         }
     }
+}
+
+/// Joins an error and its causes with `: `, skipping a cause whose text the
+/// message already contains (many errors repeat their source's text).
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if cause.is_empty() || text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 fn run(settings: Settings) -> anyhow::Result<Outcome> {
@@ -81,5 +98,23 @@ fn row_format(format: ExportFormat) -> oed_summary::RowFormat {
     match format {
         ExportFormat::Csv => oed_summary::RowFormat::Csv,
         ExportFormat::Jsonl => oed_summary::RowFormat::Manifest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_skips_repeated_causes() {
+        let source = std::io::Error::from(std::io::ErrorKind::AlreadyExists);
+        let repeated = source.to_string();
+        let error = anyhow::Error::new(source)
+            .context(repeated.clone())
+            .context("failed to write out.csv");
+        assert_eq!(
+            error_text(&error),
+            format!("failed to write out.csv: {repeated}")
+        );
     }
 }

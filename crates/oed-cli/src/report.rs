@@ -131,26 +131,37 @@ fn stats_text(stats: &Stats<'_>) -> String {
     text
 }
 
-/// Prints the summary and writes `oed_summary.json`, unless `--phase`
-/// selects part of the manifest.
+/// Prints the summary, then writes `oed_summary.json` unless `--phase`
+/// selects part of the manifest. A failed write is a warning: the printed
+/// summary is the result the user asked for.
 pub fn summary(dir: &RunDir, settings: &Settings) -> anyhow::Result<Outcome> {
     let summary = summarize(dir, settings)?;
-    if settings.phase.is_none() {
-        write_summary(dir, &summary)?;
-        tracing::info!("wrote {}", dir.summary_path().display());
-    } else {
-        tracing::warn!(
-            "{} not written, because --phase summarises only part of the manifest",
-            dir.summary_path().display()
-        );
-    }
-
     let text = if settings.json {
         summary.to_json_pretty() + "\n"
     } else {
         summary_text(dir, &summary)
     };
     output::print(&text)?;
+
+    let summary_path = dir.summary_path();
+    if settings.phase.is_some() {
+        tracing::warn!(
+            "{} not written, because --phase summarises only part of the manifest",
+            summary_path.display()
+        );
+    } else {
+        match write_summary(dir, &summary) {
+            Ok(()) => tracing::info!("wrote {}", summary_path.display()),
+            Err(error) => {
+                let shown = summary_path.display().to_string();
+                let mut reason = crate::error_text(&anyhow::Error::new(error));
+                if !reason.starts_with(&shown) {
+                    reason = format!("{shown}: {reason}");
+                }
+                tracing::warn!("{reason}; the summary was printed but not saved");
+            }
+        }
+    }
     if summary.total_experiments == 0 {
         return Ok(nothing_found(dir, settings));
     }

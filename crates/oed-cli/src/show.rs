@@ -212,7 +212,7 @@ fn inspect_trajectory(path: &Path) -> Trajectory {
         Ok(metadata) => metadata.len(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return trajectory,
         Err(e) => {
-            trajectory.error = Some(format!("failed to read {}: {e}", path.display()));
+            trajectory.error = Some(format!("{}: {e}", path.display()));
             return trajectory;
         }
     };
@@ -239,7 +239,12 @@ fn shown_text(shown: &Shown) -> String {
     let _ = write!(text, "trajectory   {}: ", trajectory.path);
     match (&trajectory.records, &trajectory.error) {
         (_, Some(error)) => {
-            let _ = writeln!(text, "unreadable: {error}");
+            // The line starts with the path, so it is not repeated.
+            let reason = error
+                .strip_prefix(trajectory.path.as_str())
+                .and_then(|rest| rest.strip_prefix(": "))
+                .unwrap_or(error);
+            let _ = writeln!(text, "unreadable: {reason}");
         }
         (Some(records), None) => {
             let size = trajectory.size_bytes.unwrap_or(0);

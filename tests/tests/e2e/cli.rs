@@ -569,3 +569,32 @@ fn list_of_bad_manifest_prints_no_header() {
         assert!(stderr_text(&output).contains(":1: invalid record"));
     }
 }
+
+#[test]
+fn unwritable_summary_is_printed_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let scratch = Scratch::new();
+    let dir = scratch.ancestor_dir("run");
+    let summary_path = dir.join("oed_summary.json");
+    std::fs::remove_file(&summary_path).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // Permissions do not stop root, so then a directory in the file's place
+    // makes the write fail instead.
+    let probe = dir.join("write_probe");
+    let as_root = std::fs::write(&probe, b"").is_ok();
+    if as_root {
+        std::fs::remove_file(&probe).unwrap();
+        std::fs::create_dir(&summary_path).unwrap();
+    }
+
+    let output = scratch.cli(&["--summary", "--json", dir_arg(&dir)]);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_exit(&output, 0);
+    assert_eq!(json(&output)["total_experiments"], 5);
+    let stderr = stderr_text(&output);
+    let expected = format!("oed-cli: warning: {}: ", summary_path.display());
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert!(stderr.contains("not saved"), "{stderr}");
+    assert!(!summary_path.is_file());
+}
