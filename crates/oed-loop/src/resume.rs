@@ -173,7 +173,15 @@ fn warn_about_changed_settings(recorded: &Value, current: &Value) {
     };
     for (key, value) in current {
         // The seed is compared by `choose_seed`, and a new version is expected.
-        if key == "oed_version" || key == "seed" {
+        // How often checkpoints are saved and the free space kept do not
+        // change the records.
+        let ignored = [
+            "oed_version",
+            "seed",
+            "checkpoint_every",
+            "min_free_disk_bytes",
+        ];
+        if ignored.contains(&key.as_str()) {
             continue;
         }
         match recorded.get(key) {

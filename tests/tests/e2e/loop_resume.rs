@@ -259,6 +259,19 @@ fn pause_hook_reports_its_point() {
 }
 
 #[test]
+fn resume_with_other_checkpoint_interval_does_not_warn() {
+    let workspace = Workspace::new(SMALL_SPACE);
+    kill_at(workspace.loop_command("run"), "manifest-appended:5");
+    let mut resume = workspace.loop_command("run");
+    resume.args(["--resume", "--checkpoint-every", "3"]);
+    let output = run_ok(&mut resume);
+
+    let stderr = oed_tests::stderr_text(&output);
+    assert!(!stderr.contains("changed since the checkpoint"), "{stderr}");
+    assert_same_experiments(reference(), &records(&workspace.run_dir("run")));
+}
+
+#[test]
 fn bare_resume_continues_with_the_recorded_settings() {
     let workspace = Workspace::new(SMALL_SPACE);
     let dir = workspace.run_dir("run");
