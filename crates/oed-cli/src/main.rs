@@ -56,6 +56,9 @@ fn error_text(error: &anyhow::Error) -> String {
 }
 
 fn run(settings: Settings) -> anyhow::Result<Outcome> {
+    if let Action::Show { run } = &settings.action {
+        show::check_query(run)?;
+    }
     if let Some(threads) = settings.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

@@ -54,8 +54,12 @@ pub fn show(dir: &RunDir, settings: &Settings, query: &str) -> anyhow::Result<Ou
     let query = check_query(query)?;
     let records = find_records(dir, settings, &query)?;
     let Some((_, last)) = records.last() else {
+        let filter = match &settings.phase {
+            Some(phase) => format!(" with --phase {}", phase.as_str()),
+            None => String::new(),
+        };
         tracing::warn!(
-            "no run matches {query:?} in {}",
+            "no run matches {query:?}{filter} in {}",
             dir.manifest_path().display()
         );
         return Ok(Outcome::NothingFound);
@@ -91,15 +95,23 @@ pub fn show(dir: &RunDir, settings: &Settings, query: &str) -> anyhow::Result<Ou
     Ok(Outcome::Found)
 }
 
+/// The usage line of `show`, repeated in messages about its arguments.
+const USAGE: &str = "usage: oed-cli show <RUN_UUID> [DIR]";
+
 /// Checks that `query` can be part of a run UUID and returns it in lowercase.
-fn check_query(query: &str) -> anyhow::Result<String> {
+pub fn check_query(query: &str) -> anyhow::Result<String> {
     let valid = !query.is_empty()
         && query.len() <= 36
         && query.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    if !valid {
+    if !valid || Path::new(query).is_dir() {
+        let given = if Path::new(query).is_dir() {
+            format!("{query:?} is a directory, so the run UUID is missing")
+        } else {
+            format!("invalid run UUID {query:?}")
+        };
         bail!(
-            "invalid run UUID {query:?}: expected a run UUID or its first characters, \
-             hexadecimal digits and hyphens such as a41386f5-1e40"
+            "{given}: expected a run UUID or its first characters, hexadecimal digits \
+             and hyphens such as a41386f5-1e40, before the directory; {USAGE}"
         );
     }
     Ok(query.to_ascii_lowercase())

@@ -534,6 +534,36 @@ fn thread_counts_outside_the_range_are_rejected() {
     assert_exit(&output, 0);
     assert!(stdout_text(&output).contains("experiments       5"));
 }
+
+#[test]
+fn unwritable_summary_is_printed_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let scratch = Scratch::new();
+    let dir = scratch.ancestor_dir("run");
+    let summary_path = dir.join("oed_summary.json");
+    std::fs::remove_file(&summary_path).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // Permissions do not stop root, so then a directory in the file's place
+    // makes the write fail instead.
+    let probe = dir.join("write_probe");
+    let as_root = std::fs::write(&probe, b"").is_ok();
+    if as_root {
+        std::fs::remove_file(&probe).unwrap();
+        std::fs::create_dir(&summary_path).unwrap();
+    }
+
+    let output = scratch.cli(&["--summary", "--json", dir_arg(&dir)]);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_exit(&output, 0);
+    assert_eq!(json(&output)["total_experiments"], 5);
+    let stderr = stderr_text(&output);
+    let expected = format!("oed-cli: warning: {}: ", summary_path.display());
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert!(stderr.contains("not saved"), "{stderr}");
+    assert!(!summary_path.is_file());
+}
+
 #[test]
 fn top_zero_is_rejected() {
     let scratch = Scratch::new();
@@ -571,30 +601,30 @@ fn list_of_bad_manifest_prints_no_header() {
 }
 
 #[test]
-fn unwritable_summary_is_printed_with_a_warning() {
-    use std::os::unix::fs::PermissionsExt;
-
+fn show_names_the_phase_filter_and_a_missing_uuid() {
     let scratch = Scratch::new();
     let dir = scratch.ancestor_dir("run");
-    let summary_path = dir.join("oed_summary.json");
-    std::fs::remove_file(&summary_path).unwrap();
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
-    // Permissions do not stop root, so then a directory in the file's place
-    // makes the write fail instead.
-    let probe = dir.join("write_probe");
-    let as_root = std::fs::write(&probe, b"").is_ok();
-    if as_root {
-        std::fs::remove_file(&probe).unwrap();
-        std::fs::create_dir(&summary_path).unwrap();
-    }
 
-    let output = scratch.cli(&["--summary", "--json", dir_arg(&dir)]);
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert_exit(&output, 0);
-    assert_eq!(json(&output)["total_experiments"], 5);
+    // The run is a seeding run, so the filter hides it.
+    let output = scratch.cli(&[
+        "show",
+        &BEST_GAIN_RUN[..8],
+        dir_arg(&dir),
+        "--phase",
+        "optimization",
+    ]);
+    assert_exit(&output, 1);
     let stderr = stderr_text(&output);
-    let expected = format!("oed-cli: warning: {}: ", summary_path.display());
-    assert!(stderr.starts_with(&expected), "{stderr}");
-    assert!(stderr.contains("not saved"), "{stderr}");
-    assert!(!summary_path.is_file());
+    assert!(stderr.contains("with --phase optimization"), "{stderr}");
+
+    for query in ["run", "small_a"] {
+        let output = scratch.cli(&["show", query]);
+        assert_exit(&output, 2);
+        let stderr = stderr_text(&output);
+        assert!(
+            stderr.contains("usage: oed-cli show <RUN_UUID> [DIR]"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("run directory not found"), "{stderr}");
+    }
 }
