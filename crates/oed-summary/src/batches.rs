@@ -6,6 +6,10 @@ use oed_model::ExperimentRecord;
 use oed_store::{ManifestLines, ReadOptions, SkippedLine, StoreError, parse_record_line};
 use rayon::prelude::*;
 
+/// The end of the store's invalid-record messages that suggests lenient
+/// reading.
+const LENIENT_ADVICE: &str = ", or read the manifest leniently to skip it";
+
 /// Records per chunk when the caller does not choose: large enough that the
 /// work of a chunk dwarfs the cost of scheduling it.
 pub const DEFAULT_CHUNK_RECORDS: usize = 1024;
@@ -106,11 +110,15 @@ impl RecordBatches {
             self.finished = true;
             return Err(error);
         }
-        tracing::warn!("skipped {error}");
         let line = error.line().unwrap_or(0);
-        let text = error.to_string();
-        let prefix = format!("{}:{line}: ", self.lines.path().display());
-        let reason = text.strip_prefix(&prefix).unwrap_or(&text).to_string();
+        let text = error.reason();
+        // The store's message ends with advice to read leniently, which this
+        // reader already does, so the warning drops it.
+        let reason = text
+            .strip_suffix(LENIENT_ADVICE)
+            .unwrap_or(&text)
+            .to_string();
+        tracing::warn!("{}:{line}: skipped, {reason}", self.lines.path().display());
         self.skipped.push(SkippedLine { line, reason });
         Ok(())
     }
