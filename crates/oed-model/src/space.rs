@@ -53,7 +53,7 @@ impl Bounds {
         }
     }
 
-    /// Whether the range holds a single value.
+    /// Whether the range contains a single value.
     pub fn is_fixed(&self) -> bool {
         self.min == self.max
     }
@@ -153,7 +153,7 @@ impl ParameterSpace {
         Ok(())
     }
 
-    /// Returns the parameters whose range holds more than one value, in
+    /// Returns the parameters whose range contains more than one value, in
     /// [`Parameter::ALL`] order.
     pub fn free_parameters(&self) -> Vec<Parameter> {
         Parameter::ALL
@@ -495,7 +495,7 @@ fn check_bounds(parameter: Parameter, bounds: &Bounds) -> Result<(), SpaceError>
         ));
     }
     // Integer parameters are stored as u32 (N, K, q, n_generations) or u64
-    // (population_size); a float above 2^53 no longer holds every integer.
+    // (population_size); a float above 2^53 cannot represent every integer.
     let u32_max = f64::from(u32::MAX);
     let (lowest, highest) = match parameter {
         Parameter::N | Parameter::NGenerations => (1.0, u32_max),
