@@ -63,7 +63,7 @@ impl RunDir {
             return Err(StoreError::locked(self.path(), read_pid(&mut file)));
         }
 
-        // Record the holder's pid. The lock is held, so nobody else writes.
+        // Record the holder's pid. This process holds the lock, so no other process writes the file.
         let pid = std::process::id();
         file.set_len(0)
             .and_then(|()| file.seek(SeekFrom::Start(0)))
